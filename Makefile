@@ -1,0 +1,36 @@
+# Quality Ledger: `make run` serves the demo, `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install assets db demo clean-assets
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+app/static/vendor/nhsuk/nhsuk-frontend.min.css: package.json package-lock.json scripts/build_assets.py
+	npm ci --no-audit --no-fund --silent
+	$(BIN)/python scripts/build_assets.py
+
+assets: install app/static/vendor/nhsuk/nhsuk-frontend.min.css
+
+db: install
+	$(BIN)/flask db upgrade
+
+# Demo data only when the database has no trust yet (seed-demo itself never duplicates).
+demo: db
+	$(BIN)/flask seed-demo
+
+run: assets demo
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+# TEST_DATABASE_URL=postgresql://... runs the same suite on PostgreSQL.
+test: assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,0 +1,82 @@
+"""Quality Ledger: CQC inspections, ratings and improvement actions for an NHS trust."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
+
+from app.config import build_config
+from app.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(build_config(Path(app.instance_path), config))
+    register_templates(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_pages(app)
+    register_commands(app)
+    return app
+
+
+def register_templates(app: Flask) -> None:
+    # The NHS.UK frontend macros read nested optional parameters, which needs ChainableUndefined.
+    app.jinja_options = {
+        "undefined": ChainableUndefined,
+        "loader": ChoiceLoader(
+            [
+                FileSystemLoader(str(Path(app.root_path) / "templates")),
+                PackageLoader("nhsuk_frontend_jinja"),
+            ]
+        ),
+        "autoescape": True,
+    }
+    from app import presentation
+
+    presentation.register(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from app.database import register_database
+
+    # Every area's models, so the metadata (and so migrations) sees all tables.
+    from app.actions import models as _actions  # noqa: F401
+    from app.audit import models as _audit  # noqa: F401
+    from app.auth import models as _auth  # noqa: F401
+    from app.inspections import models as _inspections  # noqa: F401
+    from app.organisations import models as _organisations  # noqa: F401
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        register_database(app, db.engine)
+
+    from app.auth.login import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app.organisations import bp as organisations
+
+    app.register_blueprint(organisations)
+
+
+def register_error_pages(app: Flask) -> None:
+    from app.errors import register_error_pages as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from app.demo.commands import seed_demo
+    from app.inspections.commands import grid
+
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(grid)

@@ -1,0 +1,1 @@
+"""Pure CQC rules: ratings, catalogue, grid, aggregation, SAF. Standard library only."""

@@ -1,0 +1,179 @@
+"""Reading ratings grids from the database: one query for the cells, the domain for the rule.
+
+The "latest rating per cell as of a date" rule lives once, in app.domain.grid; this module only
+fetches a hospital's published cells and shapes the result as plain data for templates, the
+CLI and the JSON download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.domain.catalogue import SERVICES
+from app.domain.grid import GridCell, RatedCell, RowLifetime, current_grid, median_age_days
+from app.domain.ratings import GRID_COLUMNS, OVERALL
+from app.extensions import db
+from app.inspections.models import Inspection, RatingCell
+from app.organisations.models import Department, Hospital
+
+_SERVICE_ORDER = {code: index for index, code in enumerate(SERVICES)}
+
+
+@dataclass(frozen=True)
+class GridRow:
+    key: tuple[str, int]
+    label: str
+    service_code: str | None
+    cells: tuple[GridCell | None, ...]  # one per GRID_COLUMNS entry; None = no cell
+
+
+@dataclass(frozen=True)
+class HospitalGrid:
+    hospital_code: str
+    hospital_name: str
+    as_of: date
+    official: bool
+    rows: tuple[GridRow, ...]  # department rows, then the hospital's own row last
+    illustrative: frozenset[tuple[tuple[str, int], str]]  # (row key, key question)
+    median_age_days: float | None
+
+    @property
+    def dates(self) -> tuple[date, ...]:
+        """The distinct report dates the grid's cells come from, oldest first."""
+        return tuple(sorted({c.published_on for row in self.rows for c in row.cells if c}))
+
+    def is_illustrative(self, row: GridRow, cell: GridCell) -> bool:
+        return (row.key, cell.key_question) in self.illustrative
+
+    def as_json(self) -> dict[str, Any]:
+        """The shape of `flask grid --json`: one entry per present cell, official spelling."""
+        return {
+            "hospital": self.hospital_code,
+            "as_of": self.as_of.isoformat(),
+            "cells": [
+                {
+                    "service": row.service_code,
+                    "key_question": cell.key_question,
+                    "rating": cell.rating,
+                    "date": cell.published_on.isoformat(),
+                }
+                for row in self.rows
+                for cell in row.cells
+                if cell is not None
+            ],
+        }
+
+
+def _published_cells(hospital_ids: Sequence[int], *extra: Any) -> list[Any]:
+    query = (
+        select(
+            RatingCell.hospital_id,
+            RatingCell.scope,
+            RatingCell.department_id,
+            RatingCell.key_question,
+            RatingCell.rating,
+            RatingCell.illustrative,
+            Inspection.id,
+            Inspection.published_on,
+            Inspection.source,
+        )
+        .join(Inspection, RatingCell.inspection_id == Inspection.id)
+        .where(
+            RatingCell.hospital_id.in_(hospital_ids),
+            Inspection.status == "published",
+            *extra,
+        )
+    )
+    return list(db.session.execute(query))
+
+
+def _row_key(scope: str, hospital_id: int, department_id: int | None) -> tuple[str, int]:
+    return ("department", department_id) if scope == "department" else ("hospital", hospital_id)  # type: ignore[return-value]
+
+
+def _rated(rows: Iterable[Any]) -> list[RatedCell]:
+    return [
+        RatedCell(
+            row=_row_key(r.scope, r.hospital_id, r.department_id),
+            key_question=r.key_question,
+            rating=r.rating,
+            published_on=r.published_on,
+            report_id=r.id,
+            official=r.source == "official",
+        )
+        for r in rows
+    ]
+
+
+def hospital_grid(hospital: Hospital, as_of: date, *, official: bool = True) -> HospitalGrid:
+    """The hospital's grid on `as_of`: per cell the latest published rating on or before it."""
+    records = _published_cells([hospital.id])
+    departments = db.session.scalars(
+        select(Department)
+        .where(Department.hospital_id == hospital.id)
+        .options(selectinload(Department.successors))
+    ).all()
+    lifetimes = {
+        ("department", d.id): RowLifetime(
+            row=("department", d.id),
+            retired_on=d.retired_on,
+            successors=tuple(("department", s.id) for s in d.successors),
+        )
+        for d in departments
+    }
+    grid = current_grid(_rated(records), as_of, official=official, lifetimes=lifetimes)
+    illustrative = frozenset(
+        (_row_key(r.scope, r.hospital_id, r.department_id), r.key_question)
+        for r in records
+        if r.illustrative
+        and (cell := grid.get((_row_key(r.scope, r.hospital_id, r.department_id), r.key_question)))
+        and cell.report_id == r.id
+    )
+    present = {row for row, _ in grid}
+    ordered = sorted(
+        (d for d in departments if ("department", d.id) in present),
+        key=lambda d: (_SERVICE_ORDER.get(d.service_code, len(_SERVICE_ORDER)), d.name),
+    )
+    rows = [
+        GridRow(
+            key=("department", d.id),
+            label=d.name,
+            service_code=d.service_code,
+            cells=tuple(grid.get((("department", d.id), kq)) for kq in GRID_COLUMNS),
+        )
+        for d in ordered
+    ]
+    hospital_key = ("hospital", hospital.id)
+    if hospital_key in present:
+        rows.append(
+            GridRow(
+                key=hospital_key,
+                label=f"Overall for {hospital.name}",
+                service_code=None,
+                cells=tuple(grid.get((hospital_key, kq)) for kq in GRID_COLUMNS),
+            )
+        )
+    return HospitalGrid(
+        hospital_code=hospital.ods_code,
+        hospital_name=hospital.name,
+        as_of=as_of,
+        official=official,
+        rows=tuple(rows),
+        illustrative=illustrative,
+        median_age_days=median_age_days(grid, as_of),
+    )
+
+
+def overall_ratings(hospital_ids: Sequence[int], as_of: date) -> dict[int, GridCell]:
+    """Each hospital's current official Overall rating (its own row), in one query."""
+    records = _published_cells(
+        hospital_ids, RatingCell.scope == "hospital", RatingCell.key_question == OVERALL
+    )
+    grid = current_grid(_rated(records), as_of)
+    return {row[1]: cell for (row, _), cell in grid.items()}

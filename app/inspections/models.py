@@ -1,0 +1,184 @@
+"""Inspections (official CQC reports and the trust's own mock inspections), their rating cells,
+findings and enforcement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain import inspections as vocab
+from app.domain.ratings import ALL_VALUES, GRID_COLUMNS, KEY_QUESTIONS
+from app.domain.regulations import REGULATIONS
+from app.extensions import db
+from app.models_support import one_of, utcnow
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspections"
+    __table_args__ = (
+        one_of("source", vocab.SOURCES),
+        one_of("inspection_type", vocab.INSPECTION_TYPES),
+        one_of("notice", vocab.NOTICE),
+        one_of("status", vocab.STATUSES),
+        CheckConstraint("visit_end >= visit_start", name="visit_order"),
+        CheckConstraint("published_on >= visit_end", name="published_after_visit"),
+        CheckConstraint("status = 'draft' OR published_on IS NOT NULL", name="published_has_date"),
+        Index("ix_inspections_hospital_published", "hospital_id", "published_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
+    # NULL for a trust-level review (the trust's well-led key question).
+    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
+    source: Mapped[str] = mapped_column(String(20), default="official")
+    inspection_type: Mapped[str] = mapped_column(String(20))
+    notice: Mapped[str] = mapped_column(String(20), default="announced")
+    visit_start: Mapped[date | None] = mapped_column(Date)
+    visit_end: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    report_ref: Mapped[str | None] = mapped_column(String(100))
+    report_url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    summary: Mapped[str | None] = mapped_column(Text)
+    # Demo data whose dates or details are filled in plausibly, not known; the UI says so.
+    illustrative: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    trust = relationship("Trust")
+    hospital = relationship("Hospital")
+    cells: Mapped[list[RatingCell]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", passive_deletes=True
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="inspection",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Finding.id",
+    )
+
+    @property
+    def official(self) -> bool:
+        return vocab.is_official(self.source)
+
+    @property
+    def label(self) -> str:
+        kind = vocab.INSPECTION_TYPES[self.inspection_type]
+        when = self.published_on.isoformat() if self.published_on else "draft"
+        return f"{kind} inspection, {when}"
+
+
+class RatingCell(db.Model):
+    """One rating an inspection gave: (scope row, key question) -> rating or non-rating."""
+
+    __tablename__ = "rating_cells"
+    __table_args__ = (
+        one_of("scope", vocab.SCOPES),
+        one_of("key_question", GRID_COLUMNS),
+        one_of("rating", ALL_VALUES),
+        CheckConstraint(
+            "(scope = 'trust' AND hospital_id IS NULL AND department_id IS NULL)"
+            " OR (scope = 'hospital' AND hospital_id IS NOT NULL AND department_id IS NULL)"
+            " OR (scope = 'department' AND hospital_id IS NOT NULL AND department_id IS NOT NULL)",
+            name="scope_keys",
+        ),
+        # Serves "latest rating per cell as of a date" for a hospital's grid.
+        Index("ix_rating_cells_grid", "hospital_id", "department_id", "key_question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(20))
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
+    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    key_question: Mapped[str] = mapped_column(String(20))
+    rating: Mapped[str] = mapped_column(String(40))
+    # Why the published Overall differs from the suggested aggregate, when it does.
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    # Demo data: a cell the public record does not give, filled plausibly (DOMAIN.md).
+    illustrative: Mapped[bool] = mapped_column(default=False)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="cells")
+    department = relationship("Department")
+
+
+# One cell per row and key question in a report; COALESCE because NULL keys never collide.
+Index(
+    "uq_rating_cells_cell",
+    RatingCell.inspection_id,
+    RatingCell.scope,
+    func.coalesce(RatingCell.hospital_id, 0),
+    func.coalesce(RatingCell.department_id, 0),
+    RatingCell.key_question,
+    unique=True,
+)
+
+
+class Finding(db.Model):
+    __tablename__ = "findings"
+    __table_args__ = (
+        one_of("kind", vocab.FINDING_KINDS),
+        one_of("key_question", KEY_QUESTIONS),
+        one_of("regulation", REGULATIONS),
+        CheckConstraint("kind <> 'must_do' OR regulation IS NOT NULL", name="must_do_regulation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT"), index=True
+    )
+    key_question: Mapped[str | None] = mapped_column(String(20))
+    regulation: Mapped[str | None] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    # Demo data: a finding the public record does not give, written plausibly.
+    illustrative: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    department = relationship("Department")
+
+
+class Enforcement(db.Model):
+    """A requirement notice, warning notice, conditions, or a spell of special measures."""
+
+    __tablename__ = "enforcements"
+    __table_args__ = (
+        one_of("kind", vocab.ENFORCEMENT_KINDS),
+        one_of("regulation", REGULATIONS),
+        CheckConstraint("ended_on IS NULL OR ended_on >= started_on", name="ended_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
+    hospital_id: Mapped[int | None] = mapped_column(
+        ForeignKey("hospitals.id", ondelete="RESTRICT"), index=True
+    )
+    inspection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inspections.id", ondelete="SET NULL"), index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    regulation: Mapped[str | None] = mapped_column(String(5))
+    description: Mapped[str] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    hospital = relationship("Hospital")
+    department = relationship("Department")
+
+    def in_force(self, on: date) -> bool:
+        return self.started_on <= on and (self.ended_on is None or self.ended_on > on)
