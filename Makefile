@@ -26,7 +26,7 @@ db: install
 
 # Demo data only when the database has no trust yet (seed-demo itself never duplicates).
 demo: db
-	$(BIN)/flask seed-demo
+	$(BIN)/flask seed-demo --if-empty
 
 run: assets demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)

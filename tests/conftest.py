@@ -1,0 +1,111 @@
+"""Shared fixtures: app, client, runner, the demo data, and the test database.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set
+(`TEST_DATABASE_URL=postgresql://user@host:port/db make test`). Either way the schema comes
+from the migrations, never from create_all, so tests see what production sees.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import text
+
+from app import create_app
+from app.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith(("postgres://", "postgresql"))
+
+
+def postgres_url(url: str) -> str:
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def base_config(database_uri: str) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _migrate(database_uri: str) -> None:
+    app = create_app(base_config(database_uri))
+    with app.app_context():
+        if ON_POSTGRES:
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session: a template SQLite file to copy, or the PostgreSQL database."""
+    if ON_POSTGRES:
+        uri = postgres_url(TEST_DATABASE_URL)
+        _migrate(uri)
+        return uri
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+def _empty_postgres() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def database_uri(migrated_template: str, tmp_path: Path) -> str:
+    """A fresh, migrated, empty database for one test."""
+    if ON_POSTGRES:
+        return migrated_template
+    path = tmp_path / "test.sqlite"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_uri: str) -> Iterator[Flask]:
+    app = create_app(base_config(database_uri))
+    with app.app_context():
+        if ON_POSTGRES:
+            _empty_postgres()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def demo(app: Flask):
+    """The Barts Health demo trust, loaded through the services and committed."""
+    from app.demo.services import seed_demo
+
+    trust = seed_demo()
+    db.session.commit()
+    return trust
