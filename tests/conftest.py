@@ -53,15 +53,21 @@ def _migrate(database_uri: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per session: a template SQLite file to copy, or the PostgreSQL database."""
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite file, made once per session and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite"
+    _migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def migrated_template(request: pytest.FixtureRequest) -> str:
+    """Migrate once per session: the SQLite template to copy, or the PostgreSQL database."""
     if ON_POSTGRES:
         uri = postgres_url(TEST_DATABASE_URL)
         _migrate(uri)
         return uri
-    path = tmp_path_factory.mktemp("template") / "template.sqlite"
-    _migrate(f"sqlite:///{path}")
-    return str(path)
+    return request.getfixturevalue("sqlite_template")
 
 
 def _empty_postgres() -> None:
@@ -86,6 +92,19 @@ def app(database_uri: str) -> Iterator[Flask]:
     with app.app_context():
         if ON_POSTGRES:
             _empty_postgres()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_app(sqlite_template: str, tmp_path: Path) -> Iterator[Flask]:
+    """An app on SQLite whatever TEST_DATABASE_URL says: for SQLite's own connection set-up,
+    so those tests run (on SQLite) in the PostgreSQL run too instead of being skipped."""
+    path = tmp_path / "sqlite-only.sqlite"
+    shutil.copyfile(sqlite_template, path)
+    app = create_app(base_config(f"sqlite:///{path}"))
+    with app.app_context():
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -12,7 +12,7 @@ from app.audit.services import record, snapshot
 from app.domain.catalogue import SERVICES
 from app.errors import ValidationError
 from app.extensions import db
-from app.organisations.models import Department, Hospital, Trust
+from app.organisations.models import HOSPITAL_KINDS, Department, Hospital, Trust
 
 # ODS codes: a trust is 3 characters (R1H), a site 5 (R1HKH); CQC location ids for NHS sites
 # follow the same pattern. Both are upper-case letters and digits.
@@ -47,6 +47,8 @@ def create_hospital(
     actor: Any = None,
 ) -> Hospital:
     code = _code(ods_code, SITE_CODE, "ods_code", "site ODS code (5 letters or digits, e.g. R1HKH)")
+    if kind not in HOSPITAL_KINDS:
+        raise ValidationError({"kind": f"{kind!r} is not a kind of location."})
     if db.session.scalar(select(Hospital.id).where(Hospital.ods_code == code)):
         raise ValidationError({"ods_code": f"A hospital with code {code} already exists."})
     hospital = Hospital(trust=trust, ods_code=code, name=name.strip(), town=town, kind=kind)
@@ -69,16 +71,25 @@ def create_department(
     service = SERVICES.get(service_code)
     if service is None:
         raise ValidationError({"service_code": f"{service_code!r} is not a CQC service id."})
-    department = Department(
-        hospital=hospital,
-        service_code=service.code,
-        name=(name or service.name).strip(),
-        code=(code or f"{hospital.ods_code}-{service.code}").upper(),
-    )
+    name = (name or service.name).strip()
+    code = (code or f"{hospital.ods_code}-{service.code}").upper()
+    errors: dict[str, str] = {}
+    if any(d.name == name for d in hospital.departments):
+        errors["name"] = f"{hospital.name} already has a department called {name}."
+    if db.session.scalar(select(Department.id).where(Department.code == code)):
+        errors["code"] = f"A department with code {code} already exists."
+    if errors:
+        raise ValidationError(errors)
+    department = Department(hospital=hospital, service_code=service.code, name=name, code=code)
     db.session.add(department)
-    for earlier in hospital.departments:
-        if earlier is not department and service.code in SERVICES[earlier.service_code].successors:
-            earlier.successors.append(department)
+    # Link both ways, so the order departments are created in (an import's order) does not matter.
+    for other in hospital.departments:
+        if other is department:
+            continue
+        if service.code in SERVICES[other.service_code].successors:
+            other.successors.append(department)
+        if other.service_code in service.successors:
+            department.successors.append(other)
     record("create", department, None, actor=actor)
     return department
 
