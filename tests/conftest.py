@@ -44,7 +44,7 @@ def base_config(database_uri: str) -> dict[str, object]:
 def _migrate(database_uri: str) -> None:
     app = create_app(base_config(database_uri))
     with app.app_context():
-        if ON_POSTGRES:
+        if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as connection:
                 connection.execute(text("DROP SCHEMA public CASCADE"))
                 connection.execute(text("CREATE SCHEMA public"))
