@@ -3,6 +3,7 @@ transaction, so a change and its audit event are saved together or not at all.""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,9 @@ def snapshot(record: Any) -> dict[str, Any]:
     for attr in mapper.column_attrs:
         value = getattr(record, attr.key)
         if attr.key in REDACTED:
-            value = None if value is None else f"[redacted {hash(value) & 0xFFFF:04x}]"
+            # A stable fingerprint (Python's hash() differs per process) shows that it changed.
+            digest = hashlib.sha256(str(value).encode()).hexdigest()[:8] if value else None
+            value = None if digest is None else f"[redacted {digest}]"
         values[attr.key] = _plain(value)
     return values
 

@@ -71,7 +71,6 @@ class Slippage:
 
 def slippage(original_due_on: date, due_dates: Sequence[date]) -> Slippage:
     """How often and by how much the due date moved, from the original and each new date in order."""
-    moves = [d for d in due_dates]
-    if not moves:
+    if not due_dates:
         return Slippage(0, 0)
-    return Slippage(times=len(moves), days=(moves[-1] - original_due_on).days)
+    return Slippage(times=len(due_dates), days=(due_dates[-1] - original_due_on).days)
