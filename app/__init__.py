@@ -9,12 +9,14 @@ from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, FileSystemLoader, PackageLoader
 
 from app.config import build_config
+from app.security import register_security
 from app.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(build_config(Path(app.instance_path), config))
+    register_security(app)
     register_templates(app)
     register_extensions(app)
     register_blueprints(app)
@@ -60,12 +62,24 @@ def register_extensions(app: Flask) -> None:
     from app.auth.login import load_user
 
     login_manager.user_loader(load_user)
+    login_manager.session_protection = "basic"
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.organisations import bp as organisations
+    from app.auth.access import check_every_view_has_a_rule, enforce_access, public
 
-    app.register_blueprint(organisations)
+    # Importing an area's views registers its routes on the area's blueprint.
+    from app.actions import bp as actions, views as _actions_views  # noqa: F401
+    from app.audit import bp as audit, views as _audit_views  # noqa: F401
+    from app.auth import bp as auth, views as _auth_views  # noqa: F401
+    from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
+    from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
+
+    for blueprint in (organisations, inspections, actions, auth, audit):
+        app.register_blueprint(blueprint)
+    public(app.view_functions["static"])
+    app.before_request(enforce_access)
+    check_every_view_has_a_rule(app)
 
 
 def register_error_pages(app: Flask) -> None:

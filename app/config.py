@@ -39,6 +39,13 @@ def _database_url(instance_path: Path) -> str:
     return url
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The app's settings: environment first, then the overrides a caller (a test) passes."""
     overrides = dict(overrides or {})
@@ -49,11 +56,22 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000")),
         "DEMO_TRUST_CODE": os.environ.get("DEMO_TRUST_CODE", "R1H"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # Cookies: Secure outside development (create_app relaxes it under --debug on plain
+        # http://127.0.0.1), never readable by scripts, not sent on cross-site requests.
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "ql_session",
+        # Signed-in sessions end after this long without a request, and after SESSION_MAX_HOURS
+        # whatever happens; there is no remember-me cookie.
+        "IDLE_TIMEOUT_MINUTES": int(os.environ.get("IDLE_TIMEOUT_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,
+        "SECRET_KEY_SOURCE": "environment" if os.environ.get("SECRET_KEY") else "generated",
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance_path)
+    else:
+        config["SECRET_KEY_SOURCE"] = "configuration"
     config.update(overrides)
     return config

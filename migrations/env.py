@@ -92,6 +92,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a SQLite table by dropping it; with foreign keys on,
+            # the drop would cascade to the rows of its child tables. Foreign keys go off for
+            # the migration (the pragma only works outside a transaction) and are checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -100,6 +106,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            raw = connection.connection.driver_connection
+            broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+            raw.execute("PRAGMA foreign_keys = ON")
+            if broken:
+                raise RuntimeError(f"The migration left rows with broken foreign keys: {broken[:5]}")
 
 
 if context.is_offline_mode():

@@ -38,6 +38,8 @@ def base_config(database_uri: str) -> dict[str, object]:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "WTF_CSRF_ENABLED": False,
+        # The test client and the browser tests' live server speak plain HTTP.
+        "SESSION_COOKIE_SECURE": False,
     }
 
 
@@ -128,3 +130,65 @@ def demo(app: Flask):
     trust = seed_demo()
     db.session.commit()
     return trust
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts. Users are created through the services; their password hash is made once per
+# session (hashing is deliberately slow) and shared.
+
+TEST_PASSWORD = "a long test passphrase 7"
+
+
+@pytest.fixture(scope="session")
+def test_password() -> str:
+    return TEST_PASSWORD
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    from app.auth.passwords import hash_password
+
+    return hash_password(TEST_PASSWORD)
+
+
+@pytest.fixture
+def make_user(app: Flask, password_hash: str):
+    """make_user("lead", departments=[...]) -> a committed user who can sign in with TEST_PASSWORD."""
+    from app.auth.services import create_user
+
+    def make(role: str, *, email: str | None = None, name: str | None = None, departments=()):  # type: ignore[no-untyped-def]
+        user = create_user(
+            email=email or f"{role}-{os.urandom(3).hex()}@example.nhs.uk",
+            name=name or f"Test {role}",
+            role=role,
+            departments=list(departments),
+            password_hash=password_hash,
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login_as(client: FlaskClient, user) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """Sign `user` in on `client` by writing the session Flask-Login reads (what a sign-in
+    writes), without paying for a password check. Sign-in itself is tested in tests/auth."""
+    import time
+
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+        session["started"] = session["seen"] = time.time()
+    return client
+
+
+@pytest.fixture
+def quality_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """A test client signed in as a quality-team user."""
+    return login_as(app.test_client(), make_user("quality"))
+
+
+@pytest.fixture
+def viewer_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
+    return login_as(app.test_client(), make_user("viewer"))

@@ -139,6 +139,7 @@ def locked_sqlite(sqlite_app) -> Iterator[tuple[Flask, sqlite3.Connection]]:
     path = make_url(sqlite_app.config["SQLALCHEMY_DATABASE_URI"]).database
     other = create_app(
         {
+            "TESTING": True,
             "SECRET_KEY": "x",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SQLITE_BUSY_TIMEOUT_MS": 5000,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -56,7 +57,7 @@ def _flask(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "FLASK_APP": "wsgi.py",
-        "SECRET_KEY": "migration-test-secret",
+        "SECRET_KEY": secrets.token_hex(32),  # as in production: the start-up check wants a strong one
         "DATABASE_URL": database_url,
     }
     return subprocess.run(
@@ -80,7 +81,7 @@ def test_upgrade_on_an_empty_database_then_check_finds_nothing_to_do(empty_datab
 
 def test_creating_the_app_creates_no_tables(tmp_path: Path):
     path = tmp_path / "untouched.sqlite"
-    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     with app.app_context():
         # Connect once, so an app that created tables on first use would have done so.
         db.session.execute(text("SELECT 1"))

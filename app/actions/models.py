@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import actions as rules
 from app.extensions import db
-from app.models_support import one_of, utcnow
+from app.models_support import Archivable, one_of, utcnow
 
 action_findings = Table(
     "action_findings",
@@ -33,7 +33,7 @@ class Incident(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Action(db.Model):
+class Action(Archivable, db.Model):
     __tablename__ = "actions"
     __table_args__ = (
         one_of("status", rules.STATUSES),
@@ -72,7 +72,7 @@ class Action(db.Model):
 
     hospital = relationship("Hospital")
     department = relationship("Department")
-    owner = relationship("User")
+    owner = relationship("User", foreign_keys=[owner_id])
     incident = relationship("Incident")
     findings = relationship("Finding", secondary=action_findings, order_by="Finding.id")
     updates: Mapped[list[ActionUpdate]] = relationship(

@@ -87,6 +87,8 @@ def _published_cells(hospital_ids: Sequence[int], *extra: Any) -> list[Any]:
         .where(
             RatingCell.hospital_id.in_(hospital_ids),
             Inspection.status == "published",
+            # An archived inspection's ratings no longer count.
+            Inspection.archived_at.is_(None),
             *extra,
         )
     )

@@ -12,10 +12,10 @@ from app.domain import inspections as vocab
 from app.domain.ratings import ALL_VALUES, GRID_COLUMNS, KEY_QUESTIONS
 from app.domain.regulations import REGULATIONS
 from app.extensions import db
-from app.models_support import one_of, utcnow
+from app.models_support import Archivable, one_of, utcnow
 
 
-class Inspection(db.Model):
+class Inspection(Archivable, db.Model):
     __tablename__ = "inspections"
     __table_args__ = (
         one_of("source", vocab.SOURCES),
@@ -120,7 +120,7 @@ Index(
 )
 
 
-class Finding(db.Model):
+class Finding(Archivable, db.Model):
     __tablename__ = "findings"
     __table_args__ = (
         one_of("kind", vocab.FINDING_KINDS),

@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.auth.access import requires
 from app.extensions import db
 from app.inspections.grids import hospital_grid, overall_ratings
 from app.inspections.models import Inspection
@@ -18,6 +19,7 @@ from app.organisations.services import hospital_by_code
 
 
 @bp.get("/")
+@requires("read")
 def home():
     trusts = db.session.scalars(
         select(Trust).order_by(Trust.name).options(selectinload(Trust.hospitals))
@@ -33,6 +35,7 @@ def home():
 
 
 @bp.get("/hospitals/<code>")
+@requires("read")
 def hospital(code: str):
     hospital = hospital_by_code(code)
     if hospital is None:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask, got_request_exception
+
+from app.extensions import db
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -116,6 +118,13 @@ def page(browser, live_server: str):
     context.route("**/*", block)
     page = context.new_page()
     page.on("pageerror", lambda error: script_errors.append(str(error)))
+    # A Content-Security-Policy refusal shows only on the console; it is a defect too.
+    page.on(
+        "console",
+        lambda message: script_errors.append(message.text)
+        if message.type == "error" and "Content Security Policy" in message.text
+        else None,
+    )
     page.off_machine_requests = off_machine  # read by assert_accessible
     try:
         yield page
@@ -123,6 +132,27 @@ def page(browser, live_server: str):
         context.close()
     assert not off_machine, f"requests left 127.0.0.1: {off_machine}"
     assert not script_errors, f"JavaScript errors on the page: {script_errors}"
+
+
+@pytest.fixture
+def sign_in(make_user, test_password: str):  # type: ignore[no-untyped-def]
+    """sign_in(page, "lead", departments=[...]) -> the new user, signed in through the form."""
+
+    def go(page, role: str, **kwargs):  # type: ignore[no-untyped-def]
+        user = make_user(role, **kwargs)
+        email = user.email
+        # Reading the user opened a transaction, which on SQLite (outside a request) holds the
+        # write lock; end it so the live server can write. Do the same after any database work
+        # in a browser test.
+        db.session.commit()
+        page.goto("/sign-in")
+        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Password").fill(test_password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(lambda url: "/sign-in" not in url)
+        return user
+
+    return go
 
 
 def _describe(violation: dict) -> str:

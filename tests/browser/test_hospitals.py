@@ -48,6 +48,12 @@ READ_GRID = """
 """
 
 
+@pytest.fixture(autouse=True)
+def signed_in_as_viewer(page: Page, sign_in) -> None:  # type: ignore[no-untyped-def]
+    """The grid pages are read by every role; a board viewer is the least privileged."""
+    sign_in(page, "viewer")
+
+
 def read_grid(page: Page) -> dict[str, dict[str, dict[str, str] | None]]:
     table = page.get_by_role("table", name=GRID_CAPTION)
     expect(table).to_be_visible()

@@ -45,6 +45,12 @@ class _Tables(HTMLParser):
             self.cell.append(data)
 
 
+@pytest.fixture
+def client(viewer_client):  # type: ignore[no-untyped-def]
+    """Every page here is read by any signed-in role; a board viewer is the least privileged."""
+    return viewer_client
+
+
 def table_rows(html: str, css_class: str) -> list[list[str]]:
     parser = _Tables(css_class)
     parser.feed(html)

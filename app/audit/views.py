@@ -1,0 +1,3 @@
+"""Pages of the audit area."""
+
+from app.audit import bp  # noqa: F401

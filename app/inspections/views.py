@@ -1,0 +1,3 @@
+"""Pages of the inspections area."""
+
+from app.inspections import bp  # noqa: F401
