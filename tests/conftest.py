@@ -170,9 +170,7 @@ def make_user(app: Flask, password_hash: str):
     return make
 
 
-def login_as(client: FlaskClient, user) -> FlaskClient:  # type: ignore[no-untyped-def]
-    """Sign `user` in on `client` by writing the session Flask-Login reads (what a sign-in
-    writes), without paying for a password check. Sign-in itself is tested in tests/auth."""
+def _login_as(client: FlaskClient, user) -> FlaskClient:  # type: ignore[no-untyped-def]
     import time
 
     with client.session_transaction() as session:
@@ -184,11 +182,19 @@ def login_as(client: FlaskClient, user) -> FlaskClient:  # type: ignore[no-untyp
 
 
 @pytest.fixture
+def login_as():  # type: ignore[no-untyped-def]
+    """login_as(client, user) -> client: signs `user` in by writing the session Flask-Login
+    reads (what a sign-in writes), without paying for a password check. Sign-in itself is
+    tested through the form in tests/auth."""
+    return _login_as
+
+
+@pytest.fixture
 def quality_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
     """A test client signed in as a quality-team user."""
-    return login_as(app.test_client(), make_user("quality"))
+    return _login_as(app.test_client(), make_user("quality"))
 
 
 @pytest.fixture
 def viewer_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
-    return login_as(app.test_client(), make_user("viewer"))
+    return _login_as(app.test_client(), make_user("viewer"))
