@@ -21,15 +21,20 @@ app/static/vendor/nhsuk/nhsuk-frontend.min.css: package.json package-lock.json s
 
 assets: install app/static/vendor/nhsuk/nhsuk-frontend.min.css
 
+# `make run` is the development server on plain HTTP: FLASK_DEBUG=1 marks it as development
+# (cookies without Secure, a generated SECRET_KEY); the interactive debugger stays off.
+# Anywhere else the app refuses to start without a strong SECRET_KEY and secure cookies.
+DEV := FLASK_DEBUG=1
+
 db: install
-	$(BIN)/flask db upgrade
+	$(DEV) $(BIN)/flask db upgrade
 
 # Demo data only when the database has no trust yet (seed-demo itself never duplicates).
 demo: db
-	$(BIN)/flask seed-demo --if-empty
+	$(DEV) $(BIN)/flask seed-demo --if-empty
 
 run: assets demo
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(DEV) $(BIN)/flask run --no-debugger --host $(HOST) --port $(PORT)
 
 # TEST_DATABASE_URL=postgresql://... runs the same suite on PostgreSQL.
 test: assets

@@ -100,6 +100,16 @@ def app(database_uri: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def second_worker(app: Flask, database_uri: str) -> Iterator[Flask]:
+    """Another app instance on the same database, as a second gunicorn worker would be."""
+    other = create_app(base_config(database_uri))
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def sqlite_app(sqlite_template: str, tmp_path: Path) -> Iterator[Flask]:
     """An app on SQLite whatever TEST_DATABASE_URL says: for SQLite's own connection set-up,
     so those tests run (on SQLite) in the PostgreSQL run too instead of being skipped."""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 
 from app.domain.access import PERMISSIONS
@@ -75,6 +75,10 @@ def _to_sign_in() -> Any:
 
 def enforce_access() -> Any:
     """before_request: sign-in, session expiry and the view's permission."""
+    # Who is signed in is read afresh for every request: `g` belongs to the app context, which
+    # can outlive a request (tests, CLI-driven requests), and a cached user would skip the
+    # session-token check that ends revoked sessions.
+    g.pop("_login_user", None)
     if request.endpoint is None:  # no such page: let the 404 (or 405) through
         return None
     if request.endpoint == "static":
