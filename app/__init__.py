@@ -89,8 +89,10 @@ def register_error_pages(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from app.auth.commands import create_admin
     from app.demo.commands import seed_demo
     from app.inspections.commands import grid
 
+    app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(grid)

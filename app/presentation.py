@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
 
+from app.audit.log import kind_label
 from app.domain.access import ROLES
 from app.domain.ratings import GRID_COLUMNS, RATINGS, is_rating
 
@@ -51,6 +52,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(date_time)
+    app.add_template_filter(kind_label)
     app.add_template_global(rating_class)
     app.add_template_global(is_rating)
     app.add_template_global(GRID_COLUMNS, "GRID_COLUMNS")

@@ -1,5 +1,7 @@
-"""Writing audit events. Every service that changes a record calls `record` in the same
-transaction, so a change and its audit event are saved together or not at all."""
+"""Writing audit events (and archiving and restoring records, which are audited changes), and
+reading a record's events back for its History panel. Every service that changes a record
+calls `record` in the same transaction, so a change and its audit event are saved together or
+not at all. The audit log page and its CSV export read the trail through app.audit.log."""
 
 from __future__ import annotations
 

@@ -1,3 +1,71 @@
-"""Pages of the audit area."""
+"""The audit log: every change to every record, filtered, a page at a time or as a CSV file."""
 
-from app.audit import bp  # noqa: F401
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Response, abort, render_template, request, stream_with_context
+
+from app.audit import bp
+from app.audit import log as trail
+from app.audit.forms import AuditFilterForm
+from app.auth.access import requires
+
+PER_PAGE = 50
+
+# The pages records are shown on: record kind -> (endpoint, the URL argument that takes the
+# entry's record_key). Kinds without a page of their own are shown as text.
+RECORD_PAGES = {"hospitals": ("organisations.hospital", "code")}
+
+
+def _filter_form() -> AuditFilterForm:
+    form = AuditFilterForm(request.args)
+    form.set_choices(*trail.filter_choices())
+    return form
+
+
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The page links to show: the first, the last, and the current one with its neighbours;
+    None where pages are skipped (an ellipsis)."""
+    shown = sorted({1, last, *range(max(1, current - 1), min(last, current + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
+@bp.get("/audit")
+@requires("view_audit")
+def log():
+    form = _filter_form()
+    if not form.validate():
+        # Bad filters show their errors and no events, never an unfiltered list.
+        return render_template("audit/log.html", form=form, page=None, query_args=form.query_args()), 400
+    page = trail.events_page(form.filters(), request.args.get("page", 1, type=int), PER_PAGE)
+    if page.page > page.pages:
+        abort(404, description=f"The audit log has no page {page.page}: it has {page.pages}.")
+    return render_template(
+        "audit/log.html",
+        form=form,
+        page=page,
+        query_args=form.query_args(),
+        page_numbers=page_numbers(page.page, page.pages),
+        record_pages=RECORD_PAGES,
+    )
+
+
+@bp.get("/audit.csv")
+@requires("view_audit")
+def export():
+    form = _filter_form()
+    if not form.validate():
+        first = next(iter(form.errors.values()))[0]
+        abort(400, description=f"The audit log could not be exported: {first}.")
+    today = datetime.now(timezone.utc).date()
+    return Response(
+        stream_with_context(trail.csv_lines(form.filters())),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="audit-{today.isoformat()}.csv"'},
+    )

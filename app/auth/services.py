@@ -80,7 +80,10 @@ def create_user(
         password_hash=passwords.hash_password(password) if password is not None else password_hash,
     )
     db.session.add(user)
-    record("create", user, None, actor=actor)
+    db.session.flush()
+    # A lead's departments are not a column; the event records them as update_user's do.
+    scope = {"department_ids": sorted(d.id for d in departments)} if departments else None
+    record("create", user, None, actor=actor, extra=scope)
     return user
 
 

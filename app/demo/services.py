@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import select
 
 from app.actions import services as actions
+from app.auth import passwords
 from app.auth.models import User
-from app.auth.services import create_user
+from app.auth.services import create_user, set_password
 from app.domain.ratings import GRID_COLUMNS
 from app.extensions import db
 from app.inspections import services as inspections
@@ -160,4 +162,26 @@ def seed_demo() -> Trust | None:
 
 def demo_users() -> list[User]:
     emails = [email for email, *_ in story.USERS]
-    return list(db.session.scalars(select(User).where(User.email.in_(emails)).order_by(User.role)))
+    return list(db.session.scalars(
+        select(User).where(User.email.in_(emails)).order_by(User.role, User.email)
+    ))
+
+
+def demo_password() -> str:
+    """A random password that passes the policy: 24 URL-safe characters (144 bits)."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        if passwords.problem(candidate) is None:
+            return candidate
+
+
+def set_demo_passwords() -> dict[str, str]:
+    """Give every demo user a new random password; {email: password}, in demo_users order.
+
+    Separate from seed_demo so the test fixtures that load the demo skip the slow hashing.
+    """
+    chosen = {}
+    for user in demo_users():
+        chosen[user.email] = demo_password()
+        set_password(user, chosen[user.email])
+    return chosen

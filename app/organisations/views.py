@@ -8,6 +8,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.audit.services import history_for
 from app.auth.access import requires
 from app.extensions import db
 from app.inspections.grids import hospital_grid, overall_ratings
@@ -57,4 +58,5 @@ def hospital(code: str):
         form=form,
         inspections=inspections,
         showing_today=as_of == date.today(),
+        history=history_for(hospital),
     )

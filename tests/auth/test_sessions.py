@@ -49,7 +49,8 @@ def test_a_cookie_saved_before_sign_out_no_longer_works(app, lead, test_password
     cookie = saved_cookie(client)
     assert replay(app, cookie) == 200
     response = client.post("/sign-out")
-    assert response.status_code == 302 and response.headers["Location"] == "/sign-in"
+    assert response.status_code == 302 and response.headers["Location"] == "/signed-out"
+    assert "You have signed out" in client.get("/signed-out").text
     assert replay(app, cookie) == 302
     assert client.get("/").status_code == 302
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from datetime import date
 
 import pytest
@@ -9,8 +10,10 @@ from sqlalchemy import func, select
 
 from app.actions.models import Action, Incident
 from app.audit.models import AuditEvent
+from app.auth import passwords
 from app.demo import story
-from app.demo.services import parse_grid_row, seed_demo
+from app.demo.services import demo_users, parse_grid_row, seed_demo
+from app.domain.access import ROLES
 from app.domain.actions import STATUSES, is_overdue
 from app.extensions import db
 from app.inspections.grids import hospital_grid
@@ -58,7 +61,15 @@ def _grid(code: str, as_of: date) -> tuple[dict, set]:
 # -- Loading ---------------------------------------------------------------------------------------
 
 
-def test_seed_demo_from_the_command_line_then_again_changes_nothing(runner):
+@pytest.fixture
+def credentials_file(app, tmp_path):  # type: ignore[no-untyped-def]
+    """Where seed-demo writes the demo sign-in details: a temporary folder, not instance/."""
+    path = tmp_path / "private" / "demo-credentials.txt"
+    app.config["DEMO_CREDENTIALS_FILE"] = str(path)
+    return path
+
+
+def test_seed_demo_from_the_command_line_then_again_changes_nothing(runner, credentials_file):
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output
     assert "Loaded Barts Health NHS Trust with 5 hospitals." in first.output
@@ -82,6 +93,69 @@ def test_seeding_twice_through_the_service_changes_nothing(demo):
 def test_the_demo_has_five_hospitals(demo):
     assert sorted(h.ods_code for h in demo.hospitals) == ["R1H12", "R1H13", "R1HKH", "R1HM0", "R1HNH"]
     assert (demo.ods_code, demo.name, demo.formed_on) == ("R1H", "Barts Health NHS Trust", date(2012, 4, 1))
+
+
+# -- Demo accounts ---------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_user_in_every_role_and_leads_have_departments(demo):
+    users = demo_users()
+    assert {u.role for u in users} == set(ROLES)
+    assert all(u.departments for u in users if u.role == "lead")
+    assert all(not u.departments for u in users if u.role != "lead")
+
+
+def _printed_passwords(output: str) -> dict[str, str]:
+    """{email: password} from the table seed-demo prints."""
+    emails = {email for email, *_ in story.USERS}
+    rows = [line.split() for line in output.splitlines()]
+    return {row[0]: row[-1] for row in rows if row and row[0] in emails}
+
+
+def test_seed_demo_prints_passwords_that_sign_in_and_keeps_them_in_a_private_file(
+    app, runner, credentials_file
+):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "for the demo only" in result.output
+    printed = _printed_passwords(result.output)
+    assert set(printed) == {email for email, *_ in story.USERS}
+    assert len(set(printed.values())) == len(printed)  # each its own
+    for email, password in printed.items():
+        assert len(password) >= 16 and passwords.problem(password, email=email) is None
+        client = app.test_client()
+        response = client.post("/sign-in", data={"email": email, "password": password})
+        assert response.status_code == 302 and response.headers["Location"] == "/", email
+
+    assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
+    content = credentials_file.read_text(encoding="utf-8")
+    assert _printed_passwords(content) == printed
+    assert "for the demo only" in content and "Department lead" in content
+    assert list(credentials_file.parent.iterdir()) == [credentials_file]  # no temporary file left
+
+    # Again, only when empty: nothing changes, and it says where the details are.
+    again = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert again.exit_code == 0, again.output
+    assert "the demo was not loaded" in again.output
+    assert str(credentials_file) in again.output
+    assert _printed_passwords(again.output) == printed
+
+
+def test_seed_demo_replaces_an_old_credentials_file_with_a_private_one(runner, credentials_file):
+    credentials_file.parent.mkdir()
+    credentials_file.write_text("old details")
+    credentials_file.chmod(0o644)
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(credentials_file.stat().st_mode) == 0o600
+    assert "old details" not in credentials_file.read_text(encoding="utf-8")
+    assert _printed_passwords(credentials_file.read_text(encoding="utf-8")) == _printed_passwords(result.output)
+
+
+def test_seed_demo_when_already_loaded_without_a_credentials_file_says_so(runner, demo, credentials_file):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 0, result.output
+    assert f"There is no demo sign-in details file at {credentials_file}" in result.output
 
 
 # -- Whipps Cross's grids --------------------------------------------------------------------------

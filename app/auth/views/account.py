@@ -59,8 +59,13 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have signed out. Every session of your account has ended.")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("auth.signed_out"))
+
+
+@bp.get("/signed-out")
+@public
+def signed_out():
+    return render_template("auth/signed_out.html")
 
 
 @bp.get("/account")

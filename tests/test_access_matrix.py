@@ -1,0 +1,176 @@
+"""The one access table: every endpoint and method, and what each role (and an anonymous
+visitor) gets. A route missing from the table fails the suite; the matrix test requests every
+endpoint x method x role on the demo data and compares the outcome with the table.
+
+Outcomes:
+- OK: the request reached the view (200, a redirect elsewhere than sign-in, or the view's own
+  400 / 409 for the empty form the matrix posts);
+- DENIED: 403;
+- SIGN_IN: a redirect to the sign-in page.
+
+A department lead here leads the department of the sample action, so "OK" for a lead on an
+action means their own department's; other departments' records are tested in
+test_object_isolation.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.actions.models import Action
+from app.auth.models import User
+from app.extensions import db
+from app.inspections.models import Finding, Inspection
+
+OK, DENIED, SIGN_IN = "ok", "denied", "sign in"
+ROLES = ("anonymous", "admin", "quality", "lead", "viewer")
+
+
+def rule(anonymous: str, admin: str, quality: str, lead: str, viewer: str) -> dict[str, str]:
+    return dict(zip(ROLES, (anonymous, admin, quality, lead, viewer)))
+
+
+PUBLIC = rule(OK, OK, OK, OK, OK)
+EVERY_ROLE = rule(SIGN_IN, OK, OK, OK, OK)
+ADMIN_ONLY = rule(SIGN_IN, OK, DENIED, DENIED, DENIED)
+ADMIN_AND_QUALITY = rule(SIGN_IN, OK, OK, DENIED, DENIED)
+QUALITY_ONLY = rule(SIGN_IN, DENIED, OK, DENIED, DENIED)
+QUALITY_AND_LEAD = rule(SIGN_IN, DENIED, OK, OK, DENIED)
+
+# (endpoint, method) -> outcome per role.
+ACCESS: dict[tuple[str, str], dict[str, str]] = {
+    ("static", "GET"): PUBLIC,
+    # Signing in and out, one's own account
+    ("auth.login", "GET"): PUBLIC,
+    ("auth.login", "POST"): PUBLIC,
+    ("auth.logout", "POST"): EVERY_ROLE,
+    ("auth.signed_out", "GET"): PUBLIC,
+    ("auth.account", "GET"): EVERY_ROLE,
+    ("auth.change_password", "GET"): EVERY_ROLE,
+    ("auth.change_password", "POST"): EVERY_ROLE,
+    # User administration
+    ("auth.users", "GET"): ADMIN_ONLY,
+    ("auth.new_user", "GET"): ADMIN_ONLY,
+    ("auth.new_user", "POST"): ADMIN_ONLY,
+    ("auth.edit_user", "GET"): ADMIN_ONLY,
+    ("auth.edit_user", "POST"): ADMIN_ONLY,
+    ("auth.deactivate_user", "POST"): ADMIN_ONLY,
+    ("auth.reactivate_user", "POST"): ADMIN_ONLY,
+    ("auth.reset_password", "POST"): ADMIN_ONLY,
+    # Audit trail
+    ("audit.log", "GET"): ADMIN_AND_QUALITY,
+    ("audit.export", "GET"): ADMIN_AND_QUALITY,
+    # Organisations and grids
+    ("organisations.home", "GET"): EVERY_ROLE,
+    ("organisations.hospital", "GET"): EVERY_ROLE,
+    # Inspections and findings
+    ("inspections.inspection", "GET"): EVERY_ROLE,
+    ("inspections.archive_inspection", "POST"): ADMIN_AND_QUALITY,
+    ("inspections.restore_inspection", "POST"): ADMIN_AND_QUALITY,
+    ("inspections.archive_finding", "POST"): ADMIN_AND_QUALITY,
+    ("inspections.restore_finding", "POST"): ADMIN_AND_QUALITY,
+    # Actions
+    ("actions.action", "GET"): EVERY_ROLE,
+    ("actions.post_update", "POST"): QUALITY_AND_LEAD,
+    ("actions.complete_action", "POST"): QUALITY_AND_LEAD,
+    ("actions.archive_action", "POST"): ADMIN_AND_QUALITY,
+    ("actions.restore_action", "POST"): ADMIN_AND_QUALITY,
+}
+
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def routes(app) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {
+        (r.endpoint, method)
+        for r in app.url_map.iter_rules()
+        for method in r.methods or ()
+        if method not in IGNORED_METHODS
+    }
+
+
+def test_every_route_has_an_entry_in_the_access_table(app):
+    missing = sorted(routes(app) - set(ACCESS))
+    assert not missing, f"routes without an entry in ACCESS (add one per method): {missing}"
+
+
+def test_the_access_table_lists_no_route_that_does_not_exist(app):
+    stale = sorted(set(ACCESS) - routes(app))
+    assert not stale, f"ACCESS entries for routes that no longer exist: {stale}"
+
+
+def test_every_entry_gives_every_role_an_outcome():
+    for key, outcomes in ACCESS.items():
+        assert set(outcomes) == set(ROLES), key
+        assert set(outcomes.values()) <= {OK, DENIED, SIGN_IN}, key
+
+
+@pytest.fixture
+def samples(demo, make_user):  # type: ignore[no-untyped-def]
+    """A value for every URL argument, from the demo data, and one user per role."""
+    action = db.session.scalars(
+        select(Action).where(Action.department_id.is_not(None)).order_by(Action.id)
+    ).first()
+    finding = db.session.scalars(select(Finding).order_by(Finding.id)).first()
+    inspection = db.session.scalars(
+        select(Inspection).where(Inspection.status == "published").order_by(Inspection.id)
+    ).first()
+    users = {
+        "admin": make_user("admin"),
+        "quality": make_user("quality"),
+        "lead": make_user("lead", departments=[action.department]),
+        "viewer": make_user("viewer"),
+    }
+    target = make_user("viewer", email="target@example.nhs.uk")
+    values = {
+        "code": "R1HKH",
+        "action_id": action.id,
+        "finding_id": finding.id,
+        "inspection_id": inspection.id,
+        "user_id": target.id,
+        "filename": "css/app.css",
+    }
+    return values, {role: user.id for role, user in users.items()}
+
+
+def outcome(response) -> str:  # type: ignore[no-untyped-def]
+    if response.status_code == 403:
+        return DENIED
+    if response.status_code in (301, 302, 303) and response.headers["Location"].startswith("/sign-in"):
+        return SIGN_IN
+    if response.status_code in (200, 301, 302, 303, 400, 409):
+        return OK
+    return f"unexpected {response.status_code}"
+
+
+def test_the_matrix_of_every_endpoint_method_and_role_matches_the_table(app, samples, login_as):
+    values, user_ids = samples
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint)
+    requests = []
+    with app.test_request_context():
+        for url_rule in rules:
+            missing = set(url_rule.arguments) - set(values)
+            assert not missing, f"add a sample value for {missing} ({url_rule.endpoint})"
+            url = url_for(url_rule.endpoint, **{a: values[a] for a in url_rule.arguments})
+            for method in sorted((url_rule.methods or set()) - IGNORED_METHODS):
+                requests.append((url_rule.endpoint, method, url))
+    # Reads first, then writes, so that a write (an archive, say) cannot change a read's answer.
+    requests.sort(key=lambda r: r[1] != "GET")
+
+    mismatches = []
+    for endpoint, method, url in requests:
+        for role in ROLES:
+            client = app.test_client()
+            if role != "anonymous":
+                # Read afresh: signing out in an earlier request gave the user a new token.
+                login_as(client, db.session.get(User, user_ids[role]))
+            response = client.open(url, method=method, data={})
+            got = outcome(response)
+            expected = ACCESS[(endpoint, method)][role]
+            if got != expected:
+                mismatches.append(f"{method} {url} as {role}: expected {expected}, got {got}")
+            db.session.rollback()  # let the next request see the committed state only
+    assert mismatches == [], "\n".join(mismatches)
+    assert len(requests) * len(ROLES) >= len(ACCESS) * len(ROLES)
