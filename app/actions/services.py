@@ -104,7 +104,12 @@ def post_update(
         errors["text"] = "Enter the progress update."
     if percent_complete is not None and not 0 <= percent_complete <= 100:
         errors["percent_complete"] = "Percent complete must be between 0 and 100."
-    if new_due_on is not None and not (due_change_reason and due_change_reason.strip()):
+    if new_due_on is not None and new_due_on == action.due_on:
+        # Otherwise it would count as a slip that never happened.
+        errors["new_due_on"] = (
+            f"The due date is already {new_due_on.day} {new_due_on:%B %Y}. Leave this blank to keep it."
+        )
+    elif new_due_on is not None and not (due_change_reason and due_change_reason.strip()):
         errors["due_change_reason"] = "Give a reason for changing the due date."
     if new_status is not None:
         try:

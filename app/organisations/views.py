@@ -48,7 +48,11 @@ def hospital(code: str):
     grid = hospital_grid(hospital, as_of)
     inspections = db.session.scalars(
         select(Inspection)
-        .where(Inspection.hospital_id == hospital.id, Inspection.status == "published")
+        .where(
+            Inspection.hospital_id == hospital.id,
+            Inspection.status == "published",
+            Inspection.archived_at.is_(None),
+        )
         .order_by(Inspection.published_on.desc())
     ).all()
     return render_template(

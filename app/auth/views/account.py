@@ -11,9 +11,8 @@ from app.auth import bp, services
 from app.auth.access import mark_session_started, public, requires
 from app.auth.forms import PasswordChangeForm, SignInForm
 from app.domain.access import ROLES
-from app.errors import ValidationError
 from app.extensions import db
-from app.forms_support import show_errors
+from app.forms_support import saved
 
 
 def safe_next(target: str | None) -> str | None:
@@ -78,23 +77,16 @@ def account():
 @requires("read")
 def change_password():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            services.change_own_password(
-                user, form.current_password.data or "", form.new_password.data or "",
-                form.confirm_password.data or "",
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            # The new session token ended every session; keep this one, signed in afresh.
-            session.clear()
-            login_user(user, remember=False)
-            mark_session_started()
-            flash("Your password has been changed. Your other sessions have been signed out.")
-            return redirect(url_for("auth.account"))
+    user = current_user._get_current_object()
+    if form.validate_on_submit() and saved(form, lambda: services.change_own_password(
+        user, form.current_password.data or "", form.new_password.data or "",
+        form.confirm_password.data or "",
+    )):
+        # The new session token ended every session; keep this one, signed in afresh.
+        session.clear()
+        login_user(user, remember=False)
+        mark_session_started()
+        flash("Your password has been changed. Your other sessions have been signed out.")
+        return redirect(url_for("auth.account"))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("auth/password.html", form=form), status

@@ -18,9 +18,8 @@ from app.auth.access import requires
 from app.auth.forms import NewUserForm, SetPasswordForm, UserForm
 from app.auth.models import User
 from app.domain.access import ROLES
-from app.errors import ValidationError
 from app.extensions import db
-from app.forms_support import ConfirmForm, show_errors
+from app.forms_support import ConfirmForm, saved
 from app.organisations.models import Department, Hospital
 
 # What each role may do, in a line under its radio button.
@@ -81,25 +80,20 @@ def users():
 def new_user():
     form = NewUserForm()
     departments = _department_choices(form)
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                email=form.email.data or "",
-                name=form.name.data or "",
-                job_title=form.job_title.data,
-                role=form.role.data or "",
-                departments=_chosen_departments(form.departments.data),
-                password=form.password.data or "",
-                actor=current_user._get_current_object(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"Account created for {user.name} ({user.email}). "
-                  "Tell them their initial password privately.")
-            return redirect(url_for("auth.edit_user", user_id=user.id))
+    created: list[User] = []
+    if form.validate_on_submit() and saved(form, lambda: created.append(services.create_user(
+        email=form.email.data or "",
+        name=form.name.data or "",
+        job_title=form.job_title.data,
+        role=form.role.data or "",
+        departments=_chosen_departments(form.departments.data),
+        password=form.password.data or "",
+        actor=current_user._get_current_object(),
+    ))):
+        user = created[0]
+        flash(f"Account created for {user.name} ({user.email}). "
+              "Tell them their initial password privately.")
+        return redirect(url_for("auth.edit_user", user_id=user.id))
     return render_template(
         "auth/user_new.html", form=form, departments=departments, role_hints=ROLE_HINTS
     ), _status(form)
@@ -138,42 +132,30 @@ def edit_user(user_id: int):
         return _edit_page(user)
     form = UserForm()
     _department_choices(form, keep=user.departments)
-    if form.validate():
-        try:
-            services.update_user(
-                user,
-                name=form.name.data or "",
-                job_title=form.job_title.data,
-                role=form.role.data or "",
-                departments=_chosen_departments(form.departments.data),
-                actor=current_user._get_current_object(),
-            )
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
-            flash(f"The changes to {user.name}'s account have been saved.")
-            return redirect(url_for("auth.edit_user", user_id=user.id))
+    if form.validate() and saved(form, lambda: services.update_user(
+        user,
+        name=form.name.data or "",
+        job_title=form.job_title.data,
+        role=form.role.data or "",
+        departments=_chosen_departments(form.departments.data),
+        actor=current_user._get_current_object(),
+    )):
+        flash(f"The changes to {user.name}'s account have been saved.")
+        return redirect(url_for("auth.edit_user", user_id=user.id))
     return _edit_page(user, form=form)
 
 
 def _set_active(user_id: int, active: bool):  # type: ignore[no-untyped-def]
     user = _user_or_404(user_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            services.set_active(user, active, actor=current_user._get_current_object())
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
+    if form.validate_on_submit() and saved(
+        form, lambda: services.set_active(user, active, actor=current_user._get_current_object())
+    ):
+        if active:
+            flash(f"{user.name}'s account has been reactivated. They can sign in again.")
         else:
-            db.session.commit()
-            if active:
-                flash(f"{user.name}'s account has been reactivated. They can sign in again.")
-            else:
-                flash(f"{user.name}'s account has been deactivated and every session of it has ended.")
-            return redirect(url_for("auth.edit_user", user_id=user.id))
+            flash(f"{user.name}'s account has been deactivated and every session of it has ended.")
+        return redirect(url_for("auth.edit_user", user_id=user.id))
     return _edit_page(user, status_form=form)
 
 
@@ -200,13 +182,9 @@ def reset_password(user_id: int):
             form.form_errors.append("To change your own password, use Change your password "
                                     "under Your account, which asks for your current one.")
             return _edit_page(user, password_form=form)
-        try:
-            services.set_password(user, form.password.data or "", actor=current_user._get_current_object())
-        except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
-        else:
-            db.session.commit()
+        if saved(form, lambda: services.set_password(
+            user, form.password.data or "", actor=current_user._get_current_object()
+        )):
             flash(f"{user.name}'s password has been set and every session of theirs has ended. "
                   "Tell them the new password privately.")
             return redirect(url_for("auth.edit_user", user_id=user.id))

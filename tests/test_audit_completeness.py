@@ -1,0 +1,209 @@
+"""Audit completeness: every mutating route, performed once, leaves exactly the audit events of
+the changes it made, each with who, the record, and the right before and after values. A new
+unsafe route fails here until it is added to MUTATIONS (or, with a reason, to NOT_A_RECORD_CHANGE)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Callable
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from app.actions.models import Action
+from app.audit.models import AuditEvent
+from app.auth.models import User
+from app.extensions import db
+from app.inspections.models import Finding, Inspection
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+ANY = object()  # a value the test cannot know in advance (a time, a redacted hash)
+CHANGED = object()  # a redacted secret: present on both sides, and different
+
+# Routes that change no record, each with why.
+NOT_A_RECORD_CHANGE = {
+    ("auth.login", "POST"): "writes a LoginAttempt, the security log of sign-ins, not a record",
+}
+
+
+@dataclass
+class Mutation:
+    endpoint: str
+    role: str
+    url_args: Callable[[dict[str, Any]], dict[str, Any]]
+    data: Callable[[dict[str, Any]], dict[str, Any]]
+    # (action, record kind, record id from the world, {field: (before, after)}) per event, in order.
+    events: Callable[[dict[str, Any]], list[tuple[str, str, int, dict[str, Any]]]]
+    status: int = 302
+    method: str = "POST"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _versioned(kind: str) -> dict[str, Any]:
+    # Actions carry a version for optimistic locking; every change moves it on.
+    return {"version": ANY} if kind == "actions" else {}
+
+
+def _archive(kind: str, key: str) -> Callable[[dict[str, Any]], list]:  # type: ignore[type-arg]
+    return lambda w: [("archive", kind, w[key], {
+        "archived_at": (None, ANY), "archived_by_id": (None, w["quality"].id),
+        "archive_reason": (None, "Entered twice by mistake"), **_versioned(kind),
+    })]
+
+
+def _restore(kind: str, key: str) -> Callable[[dict[str, Any]], list]:  # type: ignore[type-arg]
+    return lambda w: [("restore", kind, w[key], {
+        "archived_at": (ANY, None), "archived_by_id": (w["quality"].id, None),
+        "archive_reason": ("Entered twice by mistake", None), **_versioned(kind),
+    })]
+
+
+REASON = {"reason": "Entered twice by mistake"}
+NEW_DUE = date.today() + timedelta(days=60)
+
+MUTATIONS = [
+    Mutation("auth.new_user", "admin", lambda w: {}, lambda w: {
+        "email": "New.Person@example.nhs.uk", "name": "New Person", "job_title": "Matron",
+        "role": "viewer", "password": "a long new passphrase 9",
+    }, lambda w: [("create", "users", w["new_user_id"](), {
+        "id": (None, w["new_user_id"]()), "email": (None, "new.person@example.nhs.uk"), "name": (None, "New Person"),
+        "job_title": (None, "Matron"), "role": (None, "viewer"), "active": (None, True),
+        "password_hash": (None, ANY), "session_token": (None, ANY),
+    })]),
+    Mutation("auth.edit_user", "admin", lambda w: {"user_id": w["target"].id}, lambda w: {
+        "name": "Target Renamed", "job_title": "Non-executive director", "role": "viewer",
+    }, lambda w: [("update", "users", w["target"].id, {
+        "name": ("Test viewer", "Target Renamed"), "job_title": (None, "Non-executive director"),
+    })]),
+    Mutation("auth.deactivate_user", "admin", lambda w: {"user_id": w["target"].id}, lambda w: {},
+             lambda w: [("update", "users", w["target"].id, {"active": (True, False), "session_token": CHANGED})]),
+    Mutation("auth.reactivate_user", "admin", lambda w: {"user_id": w["target"].id}, lambda w: {},
+             lambda w: [("update", "users", w["target"].id, {"active": (False, True), "session_token": CHANGED})]),
+    Mutation("auth.reset_password", "admin", lambda w: {"user_id": w["target"].id},
+             lambda w: {"password": "another long passphrase 5"},
+             lambda w: [("update", "users", w["target"].id, {"password_hash": CHANGED, "session_token": CHANGED})]),
+    Mutation("auth.change_password", "quality", lambda w: {}, lambda w: {
+        "current_password": w["password"], "new_password": "a brand new passphrase 8",
+        "confirm_password": "a brand new passphrase 8",
+    }, lambda w: [("update", "users", w["quality"].id, {"password_hash": CHANGED, "session_token": CHANGED})]),
+    Mutation("inspections.archive_inspection", "quality", lambda w: {"inspection_id": w["inspection"]},
+             lambda w: REASON, _archive("inspections", "inspection")),
+    Mutation("inspections.restore_inspection", "quality", lambda w: {"inspection_id": w["inspection"]},
+             lambda w: {}, _restore("inspections", "inspection")),
+    Mutation("inspections.archive_finding", "quality", lambda w: {"finding_id": w["finding"]},
+             lambda w: REASON, _archive("findings", "finding")),
+    Mutation("inspections.restore_finding", "quality", lambda w: {"finding_id": w["finding"]},
+             lambda w: {}, _restore("findings", "finding")),
+    Mutation("actions.archive_action", "quality", lambda w: {"action_id": w["action"]},
+             lambda w: REASON, _archive("actions", "action")),
+    Mutation("actions.restore_action", "quality", lambda w: {"action_id": w["action"]},
+             lambda w: {}, _restore("actions", "action")),
+    Mutation("actions.post_update", "lead", lambda w: {"action_id": w["action"]}, lambda w: {
+        "text": "Triage audit half done", "percent_complete": "40", "new_due_on": NEW_DUE.isoformat(),
+        "due_change_reason": "Waiting for the new triage system", "version": str(w["version"]()),
+    }, lambda w: [
+        ("create", "action_updates", w["last_update_id"](), {
+            "text": (None, "Triage audit half done"), "percent_complete": (None, 40),
+            "new_due_on": (None, NEW_DUE.isoformat()), "author_id": (None, w["lead"].id),
+            "due_change_reason": (None, "Waiting for the new triage system"),
+            "action_id": (None, w["action"]), "id": (None, w["last_update_id"]()),
+        }),
+        ("update", "actions", w["action"], {"due_on": (w["due_on"], NEW_DUE.isoformat()), "version": ANY}),
+    ]),
+    Mutation("actions.complete_action", "lead", lambda w: {"action_id": w["action"]},
+             lambda w: {"version": str(w["version"]())}, lambda w: [
+        ("create", "action_updates", w["last_update_id"](), {
+            "text": (None, "Marked as completed."), "percent_complete": (None, 100),
+            "status_from": (None, w["status"]), "status_to": (None, "completed"),
+            "author_id": (None, w["lead"].id), "action_id": (None, w["action"]),
+            "id": (None, w["last_update_id"]()),
+        }),
+        ("update", "actions", w["action"], {
+            "status": (w["status"], "completed"), "completed_on": (None, date.today().isoformat()),
+            "version": ANY,
+        }),
+    ]),
+    Mutation("auth.logout", "viewer", lambda w: {}, lambda w: {},
+             lambda w: [("update", "users", w["viewer"].id, {"session_token": CHANGED})]),
+]
+
+
+def test_every_unsafe_route_is_covered(app):
+    unsafe = {
+        (r.endpoint, method) for r in app.url_map.iter_rules() for method in (r.methods or set()) & UNSAFE
+    }
+    covered = {(m.endpoint, m.method) for m in MUTATIONS} | set(NOT_A_RECORD_CHANGE)
+    assert unsafe - covered == set(), "add these routes to MUTATIONS"
+    assert covered - unsafe == set(), "these routes no longer exist"
+
+
+@pytest.fixture
+def world(demo, make_user, test_password):  # type: ignore[no-untyped-def]
+    action = db.session.scalars(
+        select(Action).where(Action.department_id.is_not(None), Action.status == "in_progress").order_by(Action.id)
+    ).first()
+    finding = db.session.scalars(select(Finding).order_by(Finding.id)).first()
+    inspection = db.session.scalars(select(Inspection).order_by(Inspection.id)).first()
+    w: dict[str, Any] = {
+        "admin": make_user("admin"), "quality": make_user("quality"), "viewer": make_user("viewer"),
+        "lead": make_user("lead", departments=[action.department]),
+        "target": make_user("viewer", email="target@example.nhs.uk"),
+        "action": action.id, "finding": finding.id, "inspection": inspection.id,
+        "due_on": action.due_on.isoformat(), "status": action.status, "password": test_password,
+    }
+    w["version"] = lambda: db.session.get(Action, action.id).version
+    w["new_user_id"] = lambda: db.session.scalar(select(User.id).where(User.email == "new.person@example.nhs.uk"))
+    w["last_update_id"] = lambda: max(u.id for u in db.session.get(Action, action.id).updates)
+    return w
+
+
+def _matches(expected: Any, before: Any, after: Any) -> bool:
+    if expected is CHANGED:
+        return before is not None and after is not None and before != after
+    if expected is ANY:
+        return True
+    want_before, want_after = expected
+    return (want_before is ANY or want_before == before) and (want_after is ANY or want_after == after)
+
+
+def test_each_mutating_route_leaves_one_event_per_change_with_before_and_after(app, world, login_as):
+    problems = []
+    last_id = db.session.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1)) or 0
+    for mutation in MUTATIONS:
+        actor = world[mutation.role]
+        # Values such as the current version are read before the request.
+        data = mutation.data(world)
+        client = login_as(app.test_client(), db.session.get(User, actor.id))
+        with app.test_request_context():
+            url = url_for(mutation.endpoint, **mutation.url_args(world))
+        response = client.open(url, method=mutation.method, data=data)
+        db.session.rollback()
+        db.session.expire_all()
+        label = f"{mutation.method} {url} as {mutation.role}"
+        if response.status_code != mutation.status:
+            problems.append(f"{label}: status {response.status_code}")
+            continue
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id)).all()
+        expected = mutation.events(world)
+        if len(events) != len(expected):
+            problems.append(f"{label}: {len(events)} events, expected {len(expected)}: "
+                            f"{[(e.action, e.record_kind, sorted(e.changes)) for e in events]}")
+        for event, (action, kind, record_id, fields) in zip(events, expected):
+            where = f"{label}: {event.action} {event.record_kind} {event.record_id}"
+            if (event.action, event.record_kind, event.record_id) != (action, kind, record_id):
+                problems.append(f"{where}: expected {action} {kind} {record_id}")
+            if event.user_id != actor.id:
+                problems.append(f"{where}: by user {event.user_id}, expected {actor.id}")
+            if set(event.changes) != set(fields):
+                problems.append(f"{where}: changed {sorted(event.changes)}, expected {sorted(fields)}")
+            for name, want in fields.items():
+                if name in event.changes and not _matches(want, *event.changes[name]):
+                    problems.append(f"{where}: {name} went {event.changes[name]}, expected {want}")
+            secrets = [v for name in ("password_hash", "session_token") for v in event.changes.get(name, [])]
+            if any(v is not None and not str(v).startswith("[redacted") for v in secrets):
+                problems.append(f"{where}: a secret was written to the trail")
+        if events:
+            last_id = events[-1].id
+    assert problems == [], "\n".join(problems)
