@@ -167,6 +167,7 @@ def test_the_matrix_of_every_endpoint_method_and_role_matches_the_table(app, sam
                 # Read afresh: signing out in an earlier request gave the user a new token.
                 login_as(client, db.session.get(User, user_ids[role]))
             response = client.open(url, method=method, data={})
+            response.close()
             got = outcome(response)
             expected = ACCESS[(endpoint, method)][role]
             if got != expected:

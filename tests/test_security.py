@@ -58,13 +58,16 @@ def broken_app(app: Flask) -> Flask:
 )
 def test_every_response_carries_the_security_headers(client, path, status):
     response = client.get(path)
+    response.close()  # a static file is streamed from an open file
     assert response.status_code == status
     assert_security_headers(response)
 
 
 def test_pages_are_not_cached_but_static_files_may_be(client):
     assert client.get("/sign-in").headers["Cache-Control"] == "no-store"
-    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
+    static = client.get("/static/css/app.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
 
 
 @pytest.mark.parametrize(
