@@ -5,8 +5,8 @@ Every error page is rendered from error.html in the house style; none shows a st
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, render_template
-from flask_login import AnonymousUserMixin
+from flask import Flask, current_app, g, render_template, request
+from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -69,6 +69,12 @@ def register_error_pages(app: Flask) -> None:
     def _http(error: HTTPException):  # type: ignore[no-untyped-def]
         if error.code is None or error.code < 400:
             return error
+        if error.code == 403:
+            # Refusals are security events: who tried what (ASVS 7.2.2).
+            current_app.logger.warning(
+                "Access refused: user %s, %s %s",
+                getattr(current_user, "id", "anonymous"), request.method, request.path,
+            )
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if error.code == 413 and limit:
             return render_error(413, f"The upload is larger than the limit of {limit // (1024 * 1024)} MB. "

@@ -101,3 +101,7 @@ def register_security(app: Flask) -> None:
     app.after_request(add_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(add_hsts)
+        # The __Host- prefix makes browsers refuse the cookie unless it is Secure, for this
+        # host only and for the whole site (ASVS 3.4.4); it needs HTTPS, so not in development.
+        if not app.config["SESSION_COOKIE_NAME"].startswith("__Host-"):
+            app.config["SESSION_COOKIE_NAME"] = "__Host-" + app.config["SESSION_COOKIE_NAME"]

@@ -89,7 +89,7 @@ def test_error_pages_are_in_the_house_style_without_internals(broken_app, path, 
     assert_security_headers(response)
 
 
-def test_a_forbidden_page_is_a_403_in_the_house_style(viewer_client):
+def test_a_forbidden_page_is_a_403_in_the_house_style(viewer_client, caplog):
     # A board viewer has no business in the user administration (or any page needing more).
     from app.auth.access import requires
 
@@ -99,6 +99,7 @@ def test_a_forbidden_page_is_a_403_in_the_house_style(viewer_client):
     assert response.status_code == 403
     assert "You do not have permission to do this" in response.text
     assert_security_headers(response)
+    assert "Access refused: user" in caplog.text and "GET /_admin_only" in caplog.text
 
 
 def test_a_wrong_method_is_a_405_page(viewer_client):
@@ -134,7 +135,8 @@ def test_the_session_cookie_is_secure_httponly_and_lax_outside_development(app, 
 
     db.session.commit()
     response = production_like.test_client().post("/sign-in", data={"email": email, "password": test_password})
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("ql_session="))
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-ql_session="))
+    assert "Domain" not in cookie and "Path=/;" in cookie
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
