@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     from app.actions import models as _actions  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
+    from app.files import models as _files  # noqa: F401
     from app.inspections import models as _inspections  # noqa: F401
     from app.organisations import models as _organisations  # noqa: F401
 
@@ -72,10 +73,11 @@ def register_blueprints(app: Flask) -> None:
     from app.actions import bp as actions, views as _actions_views  # noqa: F401
     from app.audit import bp as audit, views as _audit_views  # noqa: F401
     from app.auth import bp as auth, views as _auth_views  # noqa: F401
+    from app.files import bp as files, views as _files_views  # noqa: F401
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, auth, audit):
+    for blueprint in (organisations, inspections, actions, files, auth, audit):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)

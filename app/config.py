@@ -56,6 +56,8 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000")),
         "DEMO_TRUST_CODE": os.environ.get("DEMO_TRUST_CODE", "R1H"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # Uploaded files, outside the web root (never under app/static), each named by a random key.
+        "UPLOAD_FOLDER": os.path.abspath(os.environ.get("UPLOAD_FOLDER") or instance_path / "uploads"),
         # Cookies: Secure outside development (create_app relaxes it under --debug on plain
         # http://127.0.0.1), never readable by scripts, not sent on cross-site requests.
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", True),

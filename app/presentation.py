@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from typing import Any
 
 from flask import Flask, current_app, request, url_for
 from flask_login import current_user
@@ -48,16 +49,47 @@ def short_date(value: date | None) -> str:
     return f"{value:%b %Y}" if value else ""
 
 
+def age_in_words(days: float | None) -> str:
+    """An age in days as people say it: '3 years 10 months', '1 year', '5 months', 'less than
+    a month' (whole months of 30.4375 days; the extra day keeps 365 days a year, not 11 months)."""
+    if days is None:
+        return ""
+    years, months = divmod(int((days + 1) // 30.4375), 12)
+    parts = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in ((years, "year"), (months, "month")) if n]
+    return " ".join(parts) or "less than a month"
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    grid: Any  # app.inspections.grids.HospitalGrid: the cells the inspection gave, with changes
+    counts: dict[str, int]  # change kind -> number of cells
+
+
+def what_changed(inspection: Any) -> WhatChanged | None:
+    """For the inspection page: the cells a published inspection gave, each against the cell's
+    previous rating of the same stream (None for a draft, which has no publication date).
+    Called from the inspection page's template, so that the block stays apart from the rest
+    of the page."""
+    from app.inspections.grids import change_counts, inspection_grid
+
+    if inspection.status != "published" or inspection.published_on is None:
+        return None
+    grid = inspection_grid(inspection)
+    return WhatChanged(grid, change_counts(grid))
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(date_time)
+    app.add_template_filter(age_in_words)
     app.add_template_filter(kind_label)
     app.add_template_global(rating_class)
     app.add_template_global(is_rating)
     app.add_template_global(GRID_COLUMNS, "GRID_COLUMNS")
     app.add_template_global(RATINGS, "RATINGS")
     app.add_template_global(navigation_items)
+    app.add_template_global(what_changed)
     app.add_template_global(role_name)
 
 
@@ -71,6 +103,7 @@ class NavItem:
 # (label, endpoint, permission): the header's links, each shown only to roles that may use it.
 NAVIGATION = (
     ("Hospitals", "organisations.home", "read"),
+    ("Inspections", "inspections.inspection_list", "read"),
     ("Audit log", "audit.log", "view_audit"),
     ("Users", "auth.users", "manage_users"),
 )

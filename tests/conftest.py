@@ -89,8 +89,10 @@ def database_uri(migrated_template: str, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_uri: str) -> Iterator[Flask]:
+def app(database_uri: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(base_config(database_uri))
+    # Uploads go to this test's own folder, never into the project's instance/.
+    app.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
     with app.app_context():
         if ON_POSTGRES:
             _empty_postgres()

@@ -15,13 +15,17 @@ test_object_isolation.py.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flask import url_for
+from werkzeug.datastructures import FileStorage
 from sqlalchemy import select
 
 from app.actions.models import Action
 from app.auth.models import User
 from app.extensions import db
+from app.files.services import store
 from app.inspections.models import Finding, Inspection
 
 OK, DENIED, SIGN_IN = "ok", "denied", "sign in"
@@ -65,12 +69,47 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     # Organisations and grids
     ("organisations.home", "GET"): EVERY_ROLE,
     ("organisations.hospital", "GET"): EVERY_ROLE,
+    ("organisations.hospital_grid_csv", "GET"): EVERY_ROLE,
+    ("organisations.hospital_grid_json", "GET"): EVERY_ROLE,
+    ("organisations.trust", "GET"): EVERY_ROLE,
+    ("organisations.department", "GET"): EVERY_ROLE,
+    ("organisations.new_trust", "GET"): QUALITY_ONLY,
+    ("organisations.new_trust", "POST"): QUALITY_ONLY,
+    ("organisations.edit_trust", "GET"): QUALITY_ONLY,
+    ("organisations.edit_trust", "POST"): QUALITY_ONLY,
+    ("organisations.new_hospital", "GET"): QUALITY_ONLY,
+    ("organisations.new_hospital", "POST"): QUALITY_ONLY,
+    ("organisations.edit_hospital", "GET"): QUALITY_ONLY,
+    ("organisations.edit_hospital", "POST"): QUALITY_ONLY,
+    ("organisations.new_department", "GET"): QUALITY_ONLY,
+    ("organisations.new_department", "POST"): QUALITY_ONLY,
+    ("organisations.edit_department", "GET"): QUALITY_ONLY,
+    ("organisations.edit_department", "POST"): QUALITY_ONLY,
+    ("organisations.retire_department", "POST"): QUALITY_ONLY,
     # Inspections and findings
     ("inspections.inspection", "GET"): EVERY_ROLE,
     ("inspections.archive_inspection", "POST"): ADMIN_AND_QUALITY,
     ("inspections.restore_inspection", "POST"): ADMIN_AND_QUALITY,
     ("inspections.archive_finding", "POST"): ADMIN_AND_QUALITY,
     ("inspections.restore_finding", "POST"): ADMIN_AND_QUALITY,
+    ("inspections.inspection_list", "GET"): EVERY_ROLE,
+    ("inspections.inspection_grid_csv", "GET"): EVERY_ROLE,
+    ("inspections.inspection_grid_json", "GET"): EVERY_ROLE,
+    ("inspections.new_inspection", "GET"): QUALITY_ONLY,
+    ("inspections.new_inspection", "POST"): QUALITY_ONLY,
+    ("inspections.edit_inspection", "GET"): QUALITY_ONLY,
+    ("inspections.edit_inspection", "POST"): QUALITY_ONLY,
+    ("inspections.publish_inspection", "POST"): QUALITY_ONLY,
+    ("inspections.new_finding", "GET"): QUALITY_ONLY,
+    ("inspections.new_finding", "POST"): QUALITY_ONLY,
+    ("inspections.new_enforcement", "GET"): QUALITY_ONLY,
+    ("inspections.new_enforcement", "POST"): QUALITY_ONLY,
+    ("inspections.ratings_grid", "GET"): QUALITY_ONLY,
+    ("inspections.ratings_grid", "POST"): QUALITY_ONLY,
+    ("inspections.saf_scores", "GET"): QUALITY_ONLY,
+    ("inspections.saf_scores", "POST"): QUALITY_ONLY,
+    # Uploaded files (report documents, later evidence)
+    ("files.download", "GET"): EVERY_ROLE,
     # Actions
     ("actions.action", "GET"): EVERY_ROLE,
     ("actions.post_update", "POST"): QUALITY_AND_LEAD,
@@ -124,12 +163,17 @@ def samples(demo, make_user):  # type: ignore[no-untyped-def]
         "viewer": make_user("viewer"),
     }
     target = make_user("viewer", email="target@example.nhs.uk")
+    report = store(FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="report.pdf"))
+    db.session.commit()
     values = {
         "code": "R1HKH",
+        "trust_code": "R1H",
+        "department_id": action.department_id,
         "action_id": action.id,
         "finding_id": finding.id,
         "inspection_id": inspection.id,
         "user_id": target.id,
+        "file_id": report.id,
         "filename": "css/app.css",
     }
     return values, {role: user.id for role, user in users.items()}

@@ -10,13 +10,14 @@ from typing import Any, Callable
 
 import pytest
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.actions.models import Action
 from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
 from app.inspections.models import Finding, Inspection
+from app.organisations.models import Department, Hospital
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ANY = object()  # a value the test cannot know in advance (a time, a redacted hash)
@@ -38,7 +39,7 @@ class Mutation:
     events: Callable[[dict[str, Any]], list[tuple[str, str, int, dict[str, Any]]]]
     status: int = 302
     method: str = "POST"
-    extra: dict[str, Any] = field(default_factory=dict)
+    url_query: str = ""
 
 
 def _versioned(kind: str) -> dict[str, Any]:
@@ -125,6 +126,104 @@ MUTATIONS = [
             "version": ANY,
         }),
     ]),
+    # Recording an inspection: a draft for Whipps Cross, filled in, then published.
+    Mutation("inspections.new_inspection", "quality", lambda w: {}, lambda w: {
+        "hospital": "R1HKH", "source": "mock", "inspection_type": "focused", "notice": "unannounced",
+        "visit_start": "2026-10-01", "visit_end": "2026-10-02", "published_on": "",
+        "report_ref": "MOCK-2026-10", "report_url": "", "summary": "Mock inspection of urgent care",
+    }, lambda w: [("create", "inspections", w["draft"](), {
+        "id": ANY, "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]), "source": (None, "mock"),
+        "inspection_type": (None, "focused"), "notice": (None, "unannounced"),
+        "visit_start": (None, "2026-10-01"), "visit_end": (None, "2026-10-02"),
+        "report_ref": (None, "MOCK-2026-10"), "status": (None, "draft"),
+        "summary": (None, "Mock inspection of urgent care"), "illustrative": (None, False),
+    })]),
+    Mutation("inspections.edit_inspection", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
+        "hospital": "R1HKH", "source": "mock", "inspection_type": "focused", "notice": "announced",
+        "visit_start": "2026-10-01", "visit_end": "2026-10-02", "published_on": "",
+        "report_ref": "MOCK-2026-10", "report_url": "", "summary": "Mock inspection of urgent care",
+    }, lambda w: [("update", "inspections", w["draft"](), {"notice": ("unannounced", "announced")})]),
+    Mutation("inspections.new_finding", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
+        "kind": "must_do", "department": str(w["urgent"]), "key_question": "Safe",
+        "regulation": "12", "text": "Triage within 15 minutes of arrival",
+    }, lambda w: [("create", "findings", w["id_of"]("findings", "text", "Triage within 15 minutes of arrival"), {
+        "id": ANY, "inspection_id": (None, w["draft"]()), "kind": (None, "must_do"),
+        "department_id": (None, w["urgent"]), "key_question": (None, "Safe"), "regulation": (None, "12"),
+        "text": (None, "Triage within 15 minutes of arrival"), "illustrative": (None, False),
+    })]),
+    Mutation("inspections.new_enforcement", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
+        "kind": "requirement_notice", "applies_to": "hospital", "department": "", "regulation": "12",
+        "description": "Safe care and treatment in urgent care", "started_on": "2026-10-10",
+        "deadline": "", "ended_on": "",
+    }, lambda w: [("create", "enforcements", w["id_of"]("enforcements", "description", "Safe care and treatment in urgent care"), {
+        "id": ANY, "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]), "inspection_id": (None, w["draft"]()),
+        "kind": (None, "requirement_notice"), "regulation": (None, "12"),
+        "description": (None, "Safe care and treatment in urgent care"), "started_on": (None, "2026-10-10"),
+    })]),
+    Mutation("inspections.ratings_grid", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
+        f"rating-department-{w['urgent']}-safe": "Good",
+    }, lambda w: [("create", "rating_cells", w["id_of"]("rating_cells", "inspection_id", w["draft"]()), {
+        "id": ANY, "inspection_id": (None, w["draft"]()), "scope": (None, "department"), "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]),
+        "department_id": (None, w["urgent"]), "key_question": (None, "Safe"), "rating": (None, "Good"),
+        "illustrative": (None, False),
+    })]),
+    Mutation("inspections.saf_scores", "quality", lambda w: {"inspection_id": w["draft"]()},
+             lambda w: {"score-S1": "3"}, lambda w: [
+        ("create", "quality_statement_scores", w["id_of"]("quality_statement_scores", "statement_code", "S1"), {
+            "id": ANY, "inspection_id": (None, w["draft"]()), "scope": (None, "hospital"), "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]),
+            "key_question": (None, "Safe"), "statement_code": (None, "S1"), "score": (None, 3),
+        }),
+        ("create", "key_question_scores", w["id_of"]("key_question_scores", "inspection_id", w["draft"]()), {
+            "id": ANY, "inspection_id": (None, w["draft"]()), "scope": (None, "hospital"), "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]),
+            "key_question": (None, "Safe"), "scored": (None, 1), "total": (None, 3), "maximum": (None, 4),
+            "percent": (None, 75), "rating": (None, "Good"),
+        }),
+    ], url_query="?row=hospital"),
+    Mutation("inspections.publish_inspection", "quality", lambda w: {"inspection_id": w["draft"]()},
+             lambda w: {"published_on": "2026-10-20"}, lambda w: [("update", "inspections", w["draft"](), {
+        "published_on": (None, "2026-10-20"), "status": ("draft", "published"),
+    })]),
+    # Organisations
+    Mutation("organisations.new_trust", "quality", lambda w: {}, lambda w: {
+        "ods_code": "rqx", "name": "Homerton Healthcare NHS Foundation Trust", "formed_on": "2001-04-01",
+    }, lambda w: [("create", "trusts", w["id_of"]("trusts", "ods_code", "RQX"), {
+        "id": ANY, "ods_code": (None, "RQX"), "name": (None, "Homerton Healthcare NHS Foundation Trust"),
+        "formed_on": (None, "2001-04-01"),
+    })]),
+    Mutation("organisations.edit_trust", "quality", lambda w: {"trust_code": "RQX"}, lambda w: {
+        "name": "Homerton Healthcare", "formed_on": "2001-04-01",
+    }, lambda w: [("update", "trusts", w["id_of"]("trusts", "ods_code", "RQX"), {
+        "name": ("Homerton Healthcare NHS Foundation Trust", "Homerton Healthcare"),
+    })]),
+    Mutation("organisations.new_hospital", "quality", lambda w: {"trust_code": "RQX"}, lambda w: {
+        "ods_code": "RQX01", "name": "Homerton University Hospital", "town": "Hackney", "kind": "hospital",
+    }, lambda w: [("create", "hospitals", w["id_of"]("hospitals", "ods_code", "RQX01"), {
+        "id": ANY, "trust_id": (None, w["id_of"]("trusts", "ods_code", "RQX")), "ods_code": (None, "RQX01"),
+        "name": (None, "Homerton University Hospital"), "town": (None, "Hackney"), "kind": (None, "hospital"),
+    })]),
+    Mutation("organisations.edit_hospital", "quality", lambda w: {"code": "RQX01"}, lambda w: {
+        "name": "Homerton Hospital", "town": "Hackney", "kind": "hospital",
+    }, lambda w: [("update", "hospitals", w["id_of"]("hospitals", "ods_code", "RQX01"), {
+        "name": ("Homerton University Hospital", "Homerton Hospital"),
+    })]),
+    Mutation("organisations.new_department", "quality", lambda w: {"code": "RQX01"}, lambda w: {
+        "service_code": "surgery", "name": "", "code": "",
+    }, lambda w: [("create", "departments", w["id_of"]("departments", "code", "RQX01-SURGERY"), {
+        "id": ANY, "hospital_id": (None, w["id_of"]("hospitals", "ods_code", "RQX01")),
+        "code": (None, "RQX01-SURGERY"), "name": (None, "Surgery"), "service_code": (None, "surgery"),
+    })]),
+    Mutation("organisations.edit_department", "quality",
+             lambda w: {"department_id": w["id_of"]("departments", "code", "RQX01-SURGERY")}, lambda w: {
+        "name": "General surgery", "code": "RQX01-SURGERY", "service_code": "surgery",
+    }, lambda w: [("update", "departments", w["id_of"]("departments", "code", "RQX01-SURGERY"), {
+        "name": ("Surgery", "General surgery"),
+    })]),
+    Mutation("organisations.retire_department", "quality",
+             lambda w: {"department_id": w["id_of"]("departments", "code", "RQX01-SURGERY")}, lambda w: {
+        "retired_on": date.today().isoformat(), "successor": "",
+    }, lambda w: [("update", "departments", w["id_of"]("departments", "code", "RQX01-SURGERY"), {
+        "retired_on": (None, date.today().isoformat()),
+    })]),
     Mutation("auth.logout", "viewer", lambda w: {}, lambda w: {},
              lambda w: [("update", "users", w["viewer"].id, {"session_token": CHANGED})]),
 ]
@@ -153,6 +252,18 @@ def world(demo, make_user, test_password):  # type: ignore[no-untyped-def]
         "action": action.id, "finding": finding.id, "inspection": inspection.id,
         "due_on": action.due_on.isoformat(), "status": action.status, "password": test_password,
     }
+    def id_of(table: str, column: str, value: str) -> int | None:
+        return db.session.execute(
+            text(f"SELECT id FROM {table} WHERE {column} = :value"), {"value": value}
+        ).scalar()
+
+    w["id_of"] = id_of
+    w["draft"] = lambda: id_of("inspections", "report_ref", "MOCK-2026-10")
+    w["whipps"] = id_of("hospitals", "ods_code", "R1HKH")
+    w["trust"] = id_of("trusts", "ods_code", "R1H")
+    w["urgent"] = db.session.scalar(
+        select(Department.id).join(Hospital).where(Hospital.ods_code == "R1HKH", Department.service_code == "urgent")
+    )
     w["version"] = lambda: db.session.get(Action, action.id).version
     w["new_user_id"] = lambda: db.session.scalar(select(User.id).where(User.email == "new.person@example.nhs.uk"))
     w["last_update_id"] = lambda: max(u.id for u in db.session.get(Action, action.id).updates)
@@ -177,7 +288,7 @@ def test_each_mutating_route_leaves_one_event_per_change_with_before_and_after(a
         data = mutation.data(world)
         client = login_as(app.test_client(), db.session.get(User, actor.id))
         with app.test_request_context():
-            url = url_for(mutation.endpoint, **mutation.url_args(world))
+            url = url_for(mutation.endpoint, **mutation.url_args(world)) + mutation.url_query
         response = client.open(url, method=mutation.method, data=data)
         db.session.rollback()
         db.session.expire_all()

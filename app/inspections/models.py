@@ -40,6 +40,8 @@ class Inspection(Archivable, db.Model):
     published_on: Mapped[date | None] = mapped_column(Date)
     report_ref: Mapped[str | None] = mapped_column(String(100))
     report_url: Mapped[str | None] = mapped_column(String(500))
+    # The report document (a PDF). Replacing it points here at the new file; the old stays stored.
+    report_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(String(20), default="draft")
     summary: Mapped[str | None] = mapped_column(Text)
     # Demo data whose dates or details are filled in plausibly, not known; the UI says so.
@@ -48,6 +50,7 @@ class Inspection(Archivable, db.Model):
 
     trust = relationship("Trust")
     hospital = relationship("Hospital")
+    report_file = relationship("StoredFile")
     cells: Mapped[list[RatingCell]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -182,3 +185,106 @@ class Enforcement(db.Model):
 
     def in_force(self, on: date) -> bool:
         return self.started_on <= on and (self.ended_on is None or self.ended_on > on)
+
+
+# ---------------------------------------------------------------------------------------------
+# Single Assessment Framework scores (issue 4). An inspection may score CQC's quality statements
+# for a row (the hospital, a department, or the trust); each key question's result (percentage
+# and resulting rating, app.domain.saf) is stored beside the scores it came from.
+
+from app.domain.ratings import RATINGS  # noqa: E402  (kept with the section that uses it)
+
+
+def _saf_scope_keys() -> CheckConstraint:
+    # The same row keys as a rating cell: trust, the hospital's own row, or a department.
+    return CheckConstraint(
+        "(scope = 'trust' AND hospital_id IS NULL AND department_id IS NULL)"
+        " OR (scope = 'hospital' AND hospital_id IS NOT NULL AND department_id IS NULL)"
+        " OR (scope = 'department' AND hospital_id IS NOT NULL AND department_id IS NOT NULL)",
+        name="scope_keys",
+    )
+
+
+class QualityStatementScore(db.Model):
+    """One quality statement's score (1 significant shortfalls … 4 exceptional) for one row."""
+
+    __tablename__ = "quality_statement_scores"
+    __table_args__ = (
+        one_of("scope", vocab.SCOPES),
+        one_of("key_question", KEY_QUESTIONS),
+        CheckConstraint("score >= 1 AND score <= 4", name="score_range"),
+        _saf_scope_keys(),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(20))
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
+    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    key_question: Mapped[str] = mapped_column(String(20))
+    # The statement's code in app/domain/data/quality_statements.json (S1, E4, W8 ...).
+    statement_code: Mapped[str] = mapped_column(String(20))
+    score: Mapped[int]
+
+    inspection = relationship("Inspection")
+
+
+class KeyQuestionScore(db.Model):
+    """A key question's SAF result for one row: the sum of its statement scores as a
+    percentage of the maximum, and the rating that percentage gives (app.domain.saf)."""
+
+    __tablename__ = "key_question_scores"
+    __table_args__ = (
+        one_of("scope", vocab.SCOPES),
+        one_of("key_question", KEY_QUESTIONS),
+        one_of("rating", RATINGS),
+        CheckConstraint("scored >= 1 AND maximum = 4 * scored", name="maximum_of_scored"),
+        CheckConstraint("total >= scored AND total <= maximum", name="total_range"),
+        CheckConstraint("percent >= 25 AND percent <= 100", name="percent_range"),
+        _saf_scope_keys(),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(
+        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
+    )
+    scope: Mapped[str] = mapped_column(String(20))
+    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
+    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("departments.id", ondelete="RESTRICT")
+    )
+    key_question: Mapped[str] = mapped_column(String(20))
+    scored: Mapped[int]  # how many of the key question's statements were scored
+    total: Mapped[int]
+    maximum: Mapped[int]
+    percent: Mapped[int]
+    rating: Mapped[str] = mapped_column(String(40))
+
+    inspection = relationship("Inspection")
+
+
+# One score per statement and one result per key question, per row of a report.
+Index(
+    "uq_quality_statement_scores_statement",
+    QualityStatementScore.inspection_id,
+    QualityStatementScore.scope,
+    func.coalesce(QualityStatementScore.hospital_id, 0),
+    func.coalesce(QualityStatementScore.department_id, 0),
+    QualityStatementScore.statement_code,
+    unique=True,
+)
+Index(
+    "uq_key_question_scores_key_question",
+    KeyQuestionScore.inspection_id,
+    KeyQuestionScore.scope,
+    func.coalesce(KeyQuestionScore.hospital_id, 0),
+    func.coalesce(KeyQuestionScore.department_id, 0),
+    KeyQuestionScore.key_question,
+    unique=True,
+)
