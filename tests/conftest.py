@@ -210,3 +210,44 @@ def quality_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-unt
 @pytest.fixture
 def viewer_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
     return _login_as(app.test_client(), make_user("viewer"))
+
+
+# ---------------------------------------------------------------------------------------------
+# One Chromium for the whole session, shared by tests/browser and the tests that run the app's
+# scripts (two sync Playwright instances cannot live in one thread).
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session. Fails (never skips) when it cannot start."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - requirements-dev.txt installs it
+        pytest.fail(f"Playwright for Python is not installed ({error}); run `make install`.")
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
+            "(apt-get install chromium) or set CHROMIUM to its path. Browser tests never skip.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        except PlaywrightError as error:
+            pytest.fail(f"Chromium at {CHROMIUM} did not start: {error}", pytrace=False)
+        yield chromium
+        chromium.close()
+
+

@@ -13,7 +13,6 @@ These tests never skip: without Chromium they fail and say why. Debian's Chromiu
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -24,16 +23,6 @@ from flask import Flask, got_request_exception
 from app.extensions import db
 from werkzeug.serving import make_server
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOST = "127.0.0.1"
 # Schemes that never touch the network.
 LOCAL_SCHEMES = {"data", "blob", "about"}
@@ -63,29 +52,6 @@ def live_server(app: Flask, demo) -> Iterator[str]:
     assert not thread.is_alive(), "the live server thread did not stop"
     if errors:
         pytest.fail(f"the server raised while serving the test: {errors!r}", pytrace=False)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session. Fails (never skips) when it cannot start."""
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:  # pragma: no cover - requirements-dev.txt installs it
-        pytest.fail(f"Playwright for Python is not installed ({error}); run `make install`.")
-    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
-            "(apt-get install chromium) or set CHROMIUM to its path. Browser tests never skip.",
-            pytrace=False,
-        )
-    with sync_playwright() as playwright:
-        try:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except PlaywrightError as error:
-            pytest.fail(f"Chromium at {CHROMIUM} did not start: {error}", pytrace=False)
-        yield chromium
-        chromium.close()
 
 
 def _leaves_machine(url: str) -> bool:

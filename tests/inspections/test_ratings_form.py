@@ -5,7 +5,6 @@ suggestion script compared with the Python rules in Chromium."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,11 +24,6 @@ from app.inspections.services import CellInput, create_inspection, publish, reco
 
 ROLES_REFUSED = ("admin", "lead", "viewer")
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 # --- Reading the form back ---------------------------------------------------------------------
@@ -499,16 +493,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, focused, method):
 # --- The live suggestion script in Chromium -------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium not found at {CHROMIUM}; set CHROMIUM to its path.", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):  # type: ignore[no-untyped-def]
+    """The session's one Chromium (tests/conftest.py)."""
+    return browser
 
 
 def static_page(chromium, pages: dict[str, str]):  # type: ignore[no-untyped-def]

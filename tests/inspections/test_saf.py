@@ -4,7 +4,6 @@ live result script compared with the Python in Chromium."""
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -20,11 +19,6 @@ from app.inspections.models import Inspection, KeyQuestionScore, QualityStatemen
 from app.inspections.services import create_inspection
 
 STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 STATEMENTS = load_quality_statements()
 CODES = {kq: [s.code for s in items] for kq, items in STATEMENTS.items()}
 
@@ -272,16 +266,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, inspection, method):
 # --- The live result script in Chromium ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def chromium():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"Chromium not found at {CHROMIUM}; set CHROMIUM to its path.", pytrace=False)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser):  # type: ignore[no-untyped-def]
+    """The session's one Chromium (tests/conftest.py)."""
+    return browser
 
 
 def _page(chromium, pages: dict[str, str]):  # type: ignore[no-untyped-def]
