@@ -202,14 +202,27 @@ def login_as():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def quality_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
-    """A test client signed in as a quality-team user."""
-    return _login_as(app.test_client(), make_user("quality"))
+def client_of(app: Flask):  # type: ignore[no-untyped-def]
+    """client_of(user) -> a new test client signed in as `user`."""
+    return lambda user: _login_as(app.test_client(), user)
 
 
 @pytest.fixture
-def viewer_client(app: Flask, make_user) -> FlaskClient:  # type: ignore[no-untyped-def]
-    return _login_as(app.test_client(), make_user("viewer"))
+def client_as(make_user, client_of):  # type: ignore[no-untyped-def]
+    """client_as(role, departments=()) -> a new test client signed in as a new user of that
+    role (a lead of `departments`)."""
+    return lambda role, departments=(): client_of(make_user(role, departments=departments))
+
+
+@pytest.fixture
+def quality_client(client_as) -> FlaskClient:  # type: ignore[no-untyped-def]
+    """A test client signed in as a quality-team user."""
+    return client_as("quality")
+
+
+@pytest.fixture
+def viewer_client(client_as) -> FlaskClient:  # type: ignore[no-untyped-def]
+    return client_as("viewer")
 
 
 # ---------------------------------------------------------------------------------------------
