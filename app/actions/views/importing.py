@@ -1,0 +1,3 @@
+"""CSV import of actions (being built)."""
+
+from __future__ import annotations
