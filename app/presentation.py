@@ -78,6 +78,18 @@ def what_changed(inspection: Any) -> WhatChanged | None:
     return WhatChanged(grid, change_counts(grid))
 
 
+def page_numbers(current: int, last: int) -> list[int | None]:
+    """The page links to show: the first, the last, and the current one with its neighbours;
+    None where pages are skipped (an ellipsis)."""
+    shown = sorted({1, last, *range(max(1, current - 1), min(last, current + 1) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
@@ -91,6 +103,7 @@ def register(app: Flask) -> None:
     app.add_template_global(navigation_items)
     app.add_template_global(what_changed)
     app.add_template_global(role_name)
+    app.add_template_global(page_numbers)
 
 
 @dataclass(frozen=True)

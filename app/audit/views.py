@@ -24,18 +24,6 @@ def _filter_form() -> AuditFilterForm:
     return form
 
 
-def page_numbers(current: int, last: int) -> list[int | None]:
-    """The page links to show: the first, the last, and the current one with its neighbours;
-    None where pages are skipped (an ellipsis)."""
-    shown = sorted({1, last, *range(max(1, current - 1), min(last, current + 1) + 1)})
-    numbers: list[int | None] = []
-    for number in shown:
-        if numbers and number - (numbers[-1] or 0) > 1:
-            numbers.append(None)
-        numbers.append(number)
-    return numbers
-
-
 @bp.get("/audit")
 @requires("view_audit")
 def log():
@@ -51,7 +39,6 @@ def log():
         form=form,
         page=page,
         query_args=form.query_args(),
-        page_numbers=page_numbers(page.page, page.pages),
         record_pages=RECORD_PAGES,
     )
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.audit.views import page_numbers
+from app.presentation import page_numbers
 from app.extensions import db
 from app.organisations.services import create_department, create_hospital, create_trust
 

@@ -15,7 +15,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, ValidationError
 
 from app.audit.forms import IsoDateField
-from app.audit.views import page_numbers
 from app.auth.access import requires
 from app.domain import inspections as vocab
 from app.extensions import db
@@ -159,8 +158,7 @@ def inspection_list():
     if page.page > page.pages:
         abort(404, description=f"The list of inspections has no page {page.page}: "
                                f"it has {page.pages}.")
-    numbers = page_numbers(page.page, page.pages)
-    return render_template("inspections/list.html", page=page, page_numbers=numbers, **context)
+    return render_template("inspections/list.html", page=page, **context)
 
 
 def _published_or_404(inspection_id: int) -> Inspection:
