@@ -4,7 +4,7 @@
 // suggestions" or "Calculate", and always works them out again itself when the form is saved.
 //
 // suggest() ports app/domain/aggregate.py suggest(), suggestOver() ports
-// app/inspections/services.py suggest_over(), scoreKeyQuestion() ports app/domain/saf.py
+// app/inspections/services/ratings.py suggest_over(), scoreKeyQuestion() ports app/domain/saf.py
 // score_key_question(); tests/inspections/test_ratings_form.py and test_saf.py run these in
 // Chromium and compare them with the Python for a table of cases.
 
