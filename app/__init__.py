@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     from app.files import models as _files  # noqa: F401
     from app.inspections import models as _inspections  # noqa: F401
     from app.organisations import models as _organisations  # noqa: F401
+    from app.reminders import models as _reminders  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
@@ -94,7 +95,9 @@ def register_commands(app: Flask) -> None:
     from app.auth.commands import create_admin
     from app.demo.commands import seed_demo
     from app.inspections.commands import grid
+    from app.reminders.commands import send_reminders
 
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(grid)
+    app.cli.add_command(send_reminders)

@@ -70,6 +70,7 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         "SESSION_MAX_HOURS": int(os.environ.get("SESSION_MAX_HOURS", "12")),
         "WTF_CSRF_TIME_LIMIT": None,
         "SECRET_KEY_SOURCE": "environment" if os.environ.get("SECRET_KEY") else "generated",
+        **_mail_settings(),
     }
     if "SECRET_KEY" not in overrides:
         config["SECRET_KEY"] = _secret_key(instance_path)
@@ -77,3 +78,23 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
         config["SECRET_KEY_SOURCE"] = "configuration"
     config.update(overrides)
     return config
+
+
+def _mail_settings() -> dict[str, Any]:
+    """E-mail (the reminder digests), under the names Flask-Mail users know.
+
+    MAIL_USE_TLS upgrades a plain connection with STARTTLS; MAIL_USE_SSL speaks TLS from the
+    first byte (usually port 465). APP_BASE_URL is the address people open the app at, for the
+    links in e-mails (no request tells a command-line job its own address).
+    """
+    return {
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or "localhost",
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or "25"),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or None,
+        "MAIL_TIMEOUT_SECONDS": int(os.environ.get("MAIL_TIMEOUT_SECONDS") or "30"),
+        "APP_BASE_URL": os.environ.get("APP_BASE_URL") or None,
+    }

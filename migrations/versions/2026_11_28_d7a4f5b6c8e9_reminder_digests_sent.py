@@ -16,8 +16,22 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # One row per owner and day: the claim, then (sent_at set) the record of a digest sent.
+    op.create_table('reminder_digests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('action_count', sa.Integer(), nullable=False),
+    sa.Column('overdue_count', sa.Integer(), nullable=False),
+    sa.CheckConstraint('action_count >= 1', name=op.f('ck_reminder_digests_action_count_positive')),
+    sa.CheckConstraint('overdue_count >= 0 AND overdue_count <= action_count', name=op.f('ck_reminder_digests_overdue_count_range')),
+    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_reminder_digests_owner_id_users'), ondelete='RESTRICT'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_digests')),
+    sa.UniqueConstraint('owner_id', 'sent_on', name=op.f('uq_reminder_digests_owner_id_sent_on'))
+    )
 
 
 def downgrade():
-    pass
+    op.drop_table('reminder_digests')
