@@ -70,7 +70,7 @@ def what_changed(inspection: Any) -> WhatChanged | None:
     previous rating of the same stream (None for a draft, which has no publication date).
     Called from the inspection page's template, so that the block stays apart from the rest
     of the page."""
-    from app.inspections.grids import change_counts, inspection_grid
+    from app.inspections.changes import change_counts, inspection_grid
 
     if inspection.status != "published" or inspection.published_on is None:
         return None

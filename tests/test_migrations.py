@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator

@@ -139,10 +139,15 @@ def history_for(*subjects: Any, limit: int = 200) -> list[HistoryEntry]:
     """The audit events of these records, newest first, with who made each change."""
     from app.auth.models import User
 
-    keys = [(sa_inspect(s).mapper.class_.__tablename__, s.id) for s in subjects if s is not None]
-    if not keys:
+    ids_by_kind: dict[str, list[int]] = {}
+    for subject in subjects:
+        if subject is not None:
+            ids_by_kind.setdefault(sa_inspect(subject).mapper.class_.__tablename__, []).append(subject.id)
+    if not ids_by_kind:
         return []
-    condition = or_(*(and_(AuditEvent.record_kind == k, AuditEvent.record_id == i) for k, i in keys))
+    condition = or_(
+        *(and_(AuditEvent.record_kind == k, AuditEvent.record_id.in_(ids)) for k, ids in ids_by_kind.items())
+    )
     rows = db.session.execute(
         select(AuditEvent, User.name)
         .outerjoin(User, User.id == AuditEvent.user_id)

@@ -147,6 +147,30 @@ def _previous(history: list[RatedCell], current: RatedCell) -> RatedCell | None:
     return max(earlier, key=_order, default=None)
 
 
+def _predecessors(row: Hashable, lifetimes: Mapping[Hashable, RowLifetime]) -> list[Hashable]:
+    """The rows this row replaces, directly or through other replacements (renamed services)."""
+    return [other for other in lifetimes if other != row and row in _descendants(other, lifetimes)]
+
+
+def previous_rating(
+    histories: Mapping[tuple[Hashable, str], list[RatedCell]],
+    lifetimes: Mapping[Hashable, RowLifetime],
+    current: RatedCell,
+) -> RatedCell | None:
+    """The latest rating of the same cell before `current`'s date; when the row has none, the
+    latest of the rows it replaced (a renamed service continues its predecessor's history, so
+    its first rating is a change, not a "new rating")."""
+    own = _previous(histories.get((current.row, current.key_question), []), current)
+    if own is not None:
+        return own
+    earlier = [
+        found
+        for predecessor in _predecessors(current.row, lifetimes)
+        if (found := _previous(histories.get((predecessor, current.key_question), []), current))
+    ]
+    return max(earlier, key=_order, default=None)
+
+
 def current_grid(
     cells: Iterable[RatedCell],
     as_of: date,
@@ -159,8 +183,8 @@ def current_grid(
     Only cells of the requested stream (official or internal) published on or before as_of
     count. Per cell the most recent rating wins; a non-rating shows only while the cell has no
     rating; rows whose end date (from those same cells) is on or before as_of are left out.
-    Each cell carries the latest rating of the same cell from an earlier date and the trend
-    (DOMAIN.md "The ratings grid"). Rows keep first-seen order, columns GRID_COLUMNS order.
+    Each cell carries the latest rating of the same cell from an earlier date (or, for a row's
+    first rating, of the rows it replaced) and the trend (DOMAIN.md "The ratings grid"). Rows keep first-seen order, columns GRID_COLUMNS order.
     """
     visible = [c for c in cells if c.official == official and c.published_on <= as_of]
     lifetimes = lifetimes or {}
@@ -179,7 +203,7 @@ def current_grid(
             if not history:
                 continue
             current = _current(history)
-            previous = _previous(history, current)
+            previous = previous_rating(histories, lifetimes, current)
             grid[(row, key_question)] = GridCell(
                 row=row,
                 key_question=key_question,

@@ -1,23 +1,29 @@
-"""Forms of the inspections area. The inspection page only archives and restores (inspections
-and findings), with the forms every archivable record shares."""
+"""Forms of the inspections area: the inspection's details, publication, findings and
+enforcement; the ratings grid form and the SAF scores form, built per inspection; and the
+archive forms every archivable record shares."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.domain import inspections as vocab
+from app.domain.ratings import KEY_QUESTIONS, NON_RATINGS, RATINGS
+from app.domain.regulations import REGULATIONS
 from app.forms_support import ArchiveForm, ConfirmForm
 
 __all__ = ["ArchiveForm", "ConfirmForm"]
 
 
 # ---------------------------------------------------------------------------------------------
-# The ratings grid form and the SAF scores form (issue 4). Their fields depend on the
+# The ratings grid form and the SAF scores form. Their fields depend on the
 # inspection (one select per cell of each row, one set of radios per quality statement), so
 # each request builds its form class from the field names the services use.
-
-from flask_wtf import FlaskForm  # noqa: E402
-from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField  # noqa: E402
-from wtforms.validators import Length, Optional  # noqa: E402
-
-from app.domain.ratings import NON_RATINGS, RATINGS  # noqa: E402
 
 # The blank option (not rated in this report: nothing stored, the earlier rating carries
 # forward). Its text is short, to read in a narrow select, and starts with a letter no rating or
@@ -82,43 +88,32 @@ def saf_scores_form(statements: dict[str, str], data: dict[str, str]) -> SafScor
 
 
 # ---------------------------------------------------------------------------------------------
-# Recording an inspection (issue 4): its details and report document, publishing it, and its
+# Recording an inspection: its details and report document, publishing it, and its
 # findings and enforcement. Each form declares the only fields a post may set; the services
 # check the rules (dates in order, a web address, a PDF, a must-do's regulation).
 
-from datetime import date as _date, datetime as _datetime  # noqa: E402
-from typing import Any as _Any  # noqa: E402
-
-from flask_wtf import FlaskForm  # noqa: E402
-from flask_wtf.file import FileField  # noqa: E402
-from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField  # noqa: E402
-from wtforms.validators import DataRequired, InputRequired, Length, Optional  # noqa: E402
-
-from app.domain import inspections as _vocab  # noqa: E402
-from app.domain.ratings import KEY_QUESTIONS as _KEY_QUESTIONS  # noqa: E402
-from app.domain.regulations import REGULATIONS as _REGULATIONS  # noqa: E402
 
 TEXT_LIMIT = 5000
 DATE_EXAMPLE = "2024-03-17"
 
 
-def _choices(pairs: _Any) -> list[SelectChoice]:
+def _choices(pairs: Any) -> list[SelectChoice]:
     """[SelectChoice(value, label)] from a mapping or (value, label) pairs."""
     return [SelectChoice(value, label) for value, label in (pairs.items() if hasattr(pairs, "items") else pairs)]
 
 
-REGULATION_CHOICES = _choices([("", "None"), *((code, f"Regulation {code}: {name}") for code, name in _REGULATIONS.items())])
+REGULATION_CHOICES = _choices([("", "None"), *((code, f"Regulation {code}: {name}") for code, name in REGULATIONS.items())])
 
 
 class IsoDateField(DateField):
     """A YYYY-MM-DD date typed into a text box (the app's one date format). Blank is no date;
     a date that is not real gets a message naming the field."""
 
-    def __init__(self, label: str, validators: _Any = None, *, noun: str, **kwargs: _Any):
+    def __init__(self, label: str, validators: Any = None, *, noun: str, **kwargs: Any):
         super().__init__(label, validators, format="%Y-%m-%d", **kwargs)
         self.noun = noun  # "The publication date": how messages name the field
 
-    def process_formdata(self, valuelist: list[_Any]) -> None:
+    def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:  # not in the post at all: keep the form's data (the record's value)
             return
         text = " ".join(str(value) for value in valuelist).strip()
@@ -126,7 +121,7 @@ class IsoDateField(DateField):
         if not text:
             return
         try:
-            self.data = _datetime.strptime(text, "%Y-%m-%d").date()
+            self.data = datetime.strptime(text, "%Y-%m-%d").date()
         except ValueError:
             raise ValueError(
                 f"{self.noun} must be a real date in the format YYYY-MM-DD, for example {DATE_EXAMPLE}."
@@ -135,7 +130,7 @@ class IsoDateField(DateField):
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(str(value) for value in self.raw_data)
-        return self.data.isoformat() if isinstance(self.data, _date) else ""
+        return self.data.isoformat() if isinstance(self.data, date) else ""
 
 
 def _length(limit: int, what: str) -> Length:
@@ -155,17 +150,17 @@ class InspectionForm(FlaskForm):
     )
     source = RadioField(
         "Official or internal",
-        choices=_choices(_vocab.SOURCES),
+        choices=_choices(vocab.SOURCES),
         invalid_choice_message="Choose whether it was an official CQC inspection or an internal one.",
     )
     inspection_type = RadioField(
         "Type of inspection",
-        choices=_choices(_vocab.INSPECTION_TYPES),
+        choices=_choices(vocab.INSPECTION_TYPES),
         invalid_choice_message="Choose the type of inspection.",
     )
     notice = RadioField(
         "Notice given",
-        choices=_choices(_vocab.NOTICE),
+        choices=_choices(vocab.NOTICE),
         invalid_choice_message="Choose how much notice the inspection gave.",
     )
     visit_start = IsoDateField(
@@ -205,7 +200,7 @@ class FindingForm(FlaskForm):
 
     kind = RadioField(
         "Kind of finding",
-        choices=_choices(_vocab.FINDING_KINDS),
+        choices=_choices(vocab.FINDING_KINDS),
         invalid_choice_message="Choose the kind of finding.",
     )
     department = SelectField(
@@ -216,7 +211,7 @@ class FindingForm(FlaskForm):
     )
     key_question = SelectField(
         "Key question (optional)",
-        choices=_choices([("", "Not given"), *((kq, kq) for kq in _KEY_QUESTIONS)]),
+        choices=_choices([("", "Not given"), *((kq, kq) for kq in KEY_QUESTIONS)]),
         default="",
         invalid_choice_message="Choose a key question from the list.",
     )
@@ -240,7 +235,7 @@ class EnforcementForm(FlaskForm):
 
     kind = RadioField(
         "Kind of enforcement",
-        choices=_choices(_vocab.ENFORCEMENT_KINDS),
+        choices=_choices(vocab.ENFORCEMENT_KINDS),
         invalid_choice_message="Choose the kind of enforcement.",
     )
     applies_to = RadioField(

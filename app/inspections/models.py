@@ -4,12 +4,13 @@ findings and enforcement."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain import inspections as vocab
-from app.domain.ratings import ALL_VALUES, GRID_COLUMNS, KEY_QUESTIONS
+from app.domain.ratings import ALL_VALUES, GRID_COLUMNS, KEY_QUESTIONS, RATINGS
 from app.domain.regulations import REGULATIONS
 from app.extensions import db
 from app.models_support import Archivable, one_of, utcnow
@@ -68,29 +69,16 @@ class Inspection(Archivable, db.Model):
     @property
     def label(self) -> str:
         kind = vocab.INSPECTION_TYPES[self.inspection_type]
-        when = self.published_on.isoformat() if self.published_on else "draft"
+        day = self.published_on
+        when = f"{day.day} {day:%B %Y}" if day else "draft"
         return f"{kind} inspection, {when}"
 
 
-class RatingCell(db.Model):
-    """One rating an inspection gave: (scope row, key question) -> rating or non-rating."""
+class RowScoped:
+    """What one report gave one row of a grid: the trust's row, the hospital's own row or a
+    department's (DOMAIN.md), and the key question. Rating cells and SAF scores share the row
+    keys and their rule (`row_scope_checks`)."""
 
-    __tablename__ = "rating_cells"
-    __table_args__ = (
-        one_of("scope", vocab.SCOPES),
-        one_of("key_question", GRID_COLUMNS),
-        one_of("rating", ALL_VALUES),
-        CheckConstraint(
-            "(scope = 'trust' AND hospital_id IS NULL AND department_id IS NULL)"
-            " OR (scope = 'hospital' AND hospital_id IS NOT NULL AND department_id IS NULL)"
-            " OR (scope = 'department' AND hospital_id IS NOT NULL AND department_id IS NOT NULL)",
-            name="scope_keys",
-        ),
-        # Serves "latest rating per cell as of a date" for a hospital's grid.
-        Index("ix_rating_cells_grid", "hospital_id", "department_id", "key_question"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(
         ForeignKey("inspections.id", ondelete="CASCADE"), index=True
     )
@@ -101,6 +89,47 @@ class RatingCell(db.Model):
         ForeignKey("departments.id", ondelete="RESTRICT")
     )
     key_question: Mapped[str] = mapped_column(String(20))
+
+
+def row_scope_checks() -> tuple[CheckConstraint, CheckConstraint]:
+    """The scope is one of the three rows, and each row has exactly its keys."""
+    return (
+        one_of("scope", vocab.SCOPES),
+        CheckConstraint(
+            "(scope = 'trust' AND hospital_id IS NULL AND department_id IS NULL)"
+            " OR (scope = 'hospital' AND hospital_id IS NOT NULL AND department_id IS NULL)"
+            " OR (scope = 'department' AND hospital_id IS NOT NULL AND department_id IS NOT NULL)",
+            name="scope_keys",
+        ),
+    )
+
+
+def unique_per_row(name: str, model: type[RowScoped], column: Any) -> Index:
+    """One `column` per row of a report; COALESCE because NULL keys never collide."""
+    return Index(
+        name,
+        model.inspection_id,
+        model.scope,
+        func.coalesce(model.hospital_id, 0),
+        func.coalesce(model.department_id, 0),
+        column,
+        unique=True,
+    )
+
+
+class RatingCell(RowScoped, db.Model):
+    """One rating an inspection gave: (scope row, key question) -> rating or non-rating."""
+
+    __tablename__ = "rating_cells"
+    __table_args__ = (
+        *row_scope_checks(),
+        one_of("key_question", GRID_COLUMNS),
+        one_of("rating", ALL_VALUES),
+        # Serves "latest rating per cell as of a date" for a hospital's grid.
+        Index("ix_rating_cells_grid", "hospital_id", "department_id", "key_question"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
     rating: Mapped[str] = mapped_column(String(40))
     # Why the published Overall differs from the suggested aggregate, when it does.
     override_reason: Mapped[str | None] = mapped_column(Text)
@@ -111,16 +140,8 @@ class RatingCell(db.Model):
     department = relationship("Department")
 
 
-# One cell per row and key question in a report; COALESCE because NULL keys never collide.
-Index(
-    "uq_rating_cells_cell",
-    RatingCell.inspection_id,
-    RatingCell.scope,
-    func.coalesce(RatingCell.hospital_id, 0),
-    func.coalesce(RatingCell.department_id, 0),
-    RatingCell.key_question,
-    unique=True,
-)
+# One cell per row and key question in a report.
+unique_per_row("uq_rating_cells_cell", RatingCell, RatingCell.key_question)
 
 
 class Finding(Archivable, db.Model):
@@ -188,45 +209,21 @@ class Enforcement(db.Model):
 
 
 # ---------------------------------------------------------------------------------------------
-# Single Assessment Framework scores (issue 4). An inspection may score CQC's quality statements
+# Single Assessment Framework scores. An inspection may score CQC's quality statements
 # for a row (the hospital, a department, or the trust); each key question's result (percentage
 # and resulting rating, app.domain.saf) is stored beside the scores it came from.
 
-from app.domain.ratings import RATINGS  # noqa: E402  (kept with the section that uses it)
-
-
-def _saf_scope_keys() -> CheckConstraint:
-    # The same row keys as a rating cell: trust, the hospital's own row, or a department.
-    return CheckConstraint(
-        "(scope = 'trust' AND hospital_id IS NULL AND department_id IS NULL)"
-        " OR (scope = 'hospital' AND hospital_id IS NOT NULL AND department_id IS NULL)"
-        " OR (scope = 'department' AND hospital_id IS NOT NULL AND department_id IS NOT NULL)",
-        name="scope_keys",
-    )
-
-
-class QualityStatementScore(db.Model):
+class QualityStatementScore(RowScoped, db.Model):
     """One quality statement's score (1 significant shortfalls … 4 exceptional) for one row."""
 
     __tablename__ = "quality_statement_scores"
     __table_args__ = (
-        one_of("scope", vocab.SCOPES),
+        *row_scope_checks(),
         one_of("key_question", KEY_QUESTIONS),
         CheckConstraint("score >= 1 AND score <= 4", name="score_range"),
-        _saf_scope_keys(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(
-        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
-    )
-    scope: Mapped[str] = mapped_column(String(20))
-    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
-    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
-    department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT")
-    )
-    key_question: Mapped[str] = mapped_column(String(20))
     # The statement's code in app/domain/data/quality_statements.json (S1, E4, W8 ...).
     statement_code: Mapped[str] = mapped_column(String(20))
     score: Mapped[int]
@@ -234,32 +231,21 @@ class QualityStatementScore(db.Model):
     inspection = relationship("Inspection")
 
 
-class KeyQuestionScore(db.Model):
+class KeyQuestionScore(RowScoped, db.Model):
     """A key question's SAF result for one row: the sum of its statement scores as a
     percentage of the maximum, and the rating that percentage gives (app.domain.saf)."""
 
     __tablename__ = "key_question_scores"
     __table_args__ = (
-        one_of("scope", vocab.SCOPES),
+        *row_scope_checks(),
         one_of("key_question", KEY_QUESTIONS),
         one_of("rating", RATINGS),
         CheckConstraint("scored >= 1 AND maximum = 4 * scored", name="maximum_of_scored"),
         CheckConstraint("total >= scored AND total <= maximum", name="total_range"),
         CheckConstraint("percent >= 25 AND percent <= 100", name="percent_range"),
-        _saf_scope_keys(),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    inspection_id: Mapped[int] = mapped_column(
-        ForeignKey("inspections.id", ondelete="CASCADE"), index=True
-    )
-    scope: Mapped[str] = mapped_column(String(20))
-    trust_id: Mapped[int] = mapped_column(ForeignKey("trusts.id", ondelete="RESTRICT"), index=True)
-    hospital_id: Mapped[int | None] = mapped_column(ForeignKey("hospitals.id", ondelete="RESTRICT"))
-    department_id: Mapped[int | None] = mapped_column(
-        ForeignKey("departments.id", ondelete="RESTRICT")
-    )
-    key_question: Mapped[str] = mapped_column(String(20))
     scored: Mapped[int]  # how many of the key question's statements were scored
     total: Mapped[int]
     maximum: Mapped[int]
@@ -270,21 +256,7 @@ class KeyQuestionScore(db.Model):
 
 
 # One score per statement and one result per key question, per row of a report.
-Index(
-    "uq_quality_statement_scores_statement",
-    QualityStatementScore.inspection_id,
-    QualityStatementScore.scope,
-    func.coalesce(QualityStatementScore.hospital_id, 0),
-    func.coalesce(QualityStatementScore.department_id, 0),
-    QualityStatementScore.statement_code,
-    unique=True,
+unique_per_row(
+    "uq_quality_statement_scores_statement", QualityStatementScore, QualityStatementScore.statement_code
 )
-Index(
-    "uq_key_question_scores_key_question",
-    KeyQuestionScore.inspection_id,
-    KeyQuestionScore.scope,
-    func.coalesce(KeyQuestionScore.hospital_id, 0),
-    func.coalesce(KeyQuestionScore.department_id, 0),
-    KeyQuestionScore.key_question,
-    unique=True,
-)
+unique_per_row("uq_key_question_scores_key_question", KeyQuestionScore, KeyQuestionScore.key_question)

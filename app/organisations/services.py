@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app.audit.services import record, snapshot
 from app.domain.catalogue import SERVICES, Service
@@ -362,4 +363,8 @@ def trust_by_code(code: str) -> Trust | None:
 
 
 def hospital_by_code(code: str) -> Hospital | None:
-    return db.session.scalar(select(Hospital).where(Hospital.ods_code == code.strip().upper()))
+    return db.session.scalar(
+        select(Hospital)
+        .where(Hospital.ods_code == code.strip().upper())
+        .options(joinedload(Hospital.trust))
+    )

@@ -138,9 +138,8 @@ def test_a_quality_user_records_rates_with_the_keyboard_and_publishes_a_focused_
     assert {cell[1] for cell in before[URGENT].values() if cell} == {LATEST_FULL_REPORT}
     assert before[URGENT]["Safe"][0] == "Requires improvement"
 
-    # -- Record the inspection: the details form, with the keyboard ---------------------------
-    # ?hospital= chooses the hospital, as a "Record an inspection" link from its page would.
-    page.goto("/inspections/new?hospital=R1HKH")
+    # -- Record the inspection: the hospital page's link, then the details form by keyboard ---
+    page.get_by_role("link", name="Record an inspection").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Record an inspection")
     hospital = page.get_by_label("Hospital", exact=True)
     expect(hospital).to_have_value("R1HKH")  # chosen by the link's ?hospital=

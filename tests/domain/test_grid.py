@@ -130,7 +130,10 @@ def test_absent_cell_differs_from_non_rated_cell():
     (D3, HOSPITAL, 'Caring', RI, 'up', 1),           # previous = latest earlier, not the first
     (D3, SURGERY, 'Safe', I, 'up', 1),
     (D3, SURGERY, 'Caring', None, 'new', 0),
-    (D3, NPI, 'Safe', None, 'new', 0),               # a successor starts its own history
+    (D3, NPI, 'Safe', RI, 'up', 1),                  # a successor continues its predecessor's
+    (D4, NPIMAT, 'Safe', G, 'down', 1),              # history (a split and a rename)
+    (D4, NPIMAT, 'Overall', G, 'down', 1),
+    (D3, NPI, 'Effective', None, 'none', 0),         # a non-rating has no trend
 ))
 def test_previous_rating_and_trend(as_of, row, key_question, previous, kind, steps):
     cell = _grid(as_of)[(row, key_question)]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -85,3 +86,42 @@ def inspect(trust, hospital) -> Callable[..., Inspection]:
         return inspection
 
     return make
+
+
+# -- Running the app's scripts in Chromium, on a page that needs no server -------------------------
+
+STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
+CONTENT_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
+@pytest.fixture
+def static_page(browser) -> Iterator[Callable[..., tuple]]:  # type: ignore[no-untyped-def]
+    """static_page({path: html}) -> (context, page, errors): a page in the session's Chromium on
+    a made-up origin, http://ql.test, that serves app/static and the given HTML paths and
+    nothing else; `errors` collects the page's script errors. Contexts close after the test."""
+    contexts = []
+
+    def open_page(pages: Mapping[str, str]) -> tuple:  # type: ignore[type-arg]
+        context = browser.new_context()
+        contexts.append(context)
+        errors: list[str] = []
+
+        def serve(route) -> None:  # type: ignore[no-untyped-def]
+            path = route.request.url.split("http://ql.test", 1)[1].split("?", 1)[0]
+            local = STATIC / path[len("/static/"):] if path.startswith("/static/") else None
+            if path in pages:
+                route.fulfill(status=200, content_type="text/html", body=pages[path])
+            elif local is not None and local.is_file():
+                kind = CONTENT_TYPES.get(local.suffix, "application/octet-stream")
+                route.fulfill(status=200, content_type=kind, body=local.read_bytes())
+            else:
+                route.fulfill(status=404, body="")
+
+        context.route("**/*", serve)
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        return context, page, errors
+
+    yield open_page
+    for context in contexts:
+        context.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +22,6 @@ from app.inspections.models import Inspection, RatingCell
 from app.inspections.services import CellInput, create_inspection, publish, record_ratings
 
 ROLES_REFUSED = ("admin", "lead", "viewer")
-STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 
 
 # --- Reading the form back ---------------------------------------------------------------------
@@ -493,33 +491,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, focused, method):
 # --- The live suggestion script in Chromium -------------------------------------------------------
 
 
-@pytest.fixture
-def chromium(browser):  # type: ignore[no-untyped-def]
-    """The session's one Chromium (tests/conftest.py)."""
-    return browser
-
-
-def static_page(chromium, pages: dict[str, str]):  # type: ignore[no-untyped-def]
-    """A page on a made-up origin that serves app/static and the given HTML paths, nothing else."""
-    context = chromium.new_context()
-    errors: list[str] = []
-
-    def serve(route) -> None:  # type: ignore[no-untyped-def]
-        path = route.request.url.split("http://ql.test", 1)[1].split("?", 1)[0]
-        if path in pages:
-            route.fulfill(status=200, content_type="text/html", body=pages[path])
-        elif path.startswith("/static/") and (STATIC / path[len("/static/"):]).is_file():
-            kind = "text/javascript" if path.endswith(".js") else "text/css" if path.endswith(".css") else "application/octet-stream"
-            route.fulfill(status=200, content_type=kind, body=(STATIC / path[len("/static/"):]).read_bytes())
-        else:
-            route.fulfill(status=404, body="")
-
-    context.route("**/*", serve)
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
 SUGGEST_CASES = [
     [],
     ["Good"],
@@ -545,8 +516,8 @@ SUGGEST_CASES = [
 ]
 
 
-def test_the_script_suggests_exactly_what_the_python_suggests(chromium):
-    context, page, errors = static_page(chromium, {"/": "<!DOCTYPE html><title>t</title>"})
+def test_the_script_suggests_exactly_what_the_python_suggests(static_page):
+    context, page, errors = static_page({"/": "<!DOCTYPE html><title>t</title>"})
     try:
         page.goto("http://ql.test/")
         got = page.evaluate(
@@ -575,8 +546,8 @@ OVER_CASES = [
 ]
 
 
-def test_the_script_counts_carried_forward_values_as_the_python_does(chromium):
-    context, page, errors = static_page(chromium, {"/": "<!DOCTYPE html><title>t</title>"})
+def test_the_script_counts_carried_forward_values_as_the_python_does(static_page):
+    context, page, errors = static_page({"/": "<!DOCTYPE html><title>t</title>"})
     try:
         page.goto("http://ql.test/")
         got = page.evaluate(
@@ -596,11 +567,11 @@ def test_the_script_counts_carried_forward_values_as_the_python_does(chromium):
         assert tuple(result["carried"]) == mine.carried
 
 
-def test_the_form_updates_its_suggestion_as_the_user_chooses(chromium, quality_client, focused, services_of):
+def test_the_form_updates_its_suggestion_as_the_user_chooses(static_page, quality_client, focused, services_of):
     html = quality_client.get(url(focused)).get_data(as_text=True)
     urgent = services_of["urgent"]
     row = f"department-{urgent.id}"
-    context, page, errors = static_page(chromium, {"/form": html})
+    context, page, errors = static_page({"/form": html})
     try:
         page.goto("http://ql.test/form")
         suggestion = page.locator(f"#suggestion-{row}")

@@ -5,7 +5,6 @@ live result script compared with the Python in Chromium."""
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +17,6 @@ from app.inspections import services
 from app.inspections.models import Inspection, KeyQuestionScore, QualityStatementScore
 from app.inspections.services import create_inspection
 
-STATIC = Path(__file__).resolve().parents[2] / "app" / "static"
 STATEMENTS = load_quality_statements()
 CODES = {kq: [s.code for s in items] for kq, items in STATEMENTS.items()}
 
@@ -138,7 +136,7 @@ def test_calculate_shows_the_results_without_saving(quality_client, inspection):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "12 of 16 points from 4 of 8 statements: 75%" in html
-    assert f'value="3" checked' in html  # the choices are kept
+    assert 'value="3" checked' in html  # the choices are kept
     assert scores_of(inspection) == {}
     assert results_of(inspection) == {}
 
@@ -266,39 +264,12 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, inspection, method):
 # --- The live result script in Chromium ---------------------------------------------------------
 
 
-@pytest.fixture
-def chromium(browser):  # type: ignore[no-untyped-def]
-    """The session's one Chromium (tests/conftest.py)."""
-    return browser
-
-
-def _page(chromium, pages: dict[str, str]):  # type: ignore[no-untyped-def]
-    context = chromium.new_context()
-    errors: list[str] = []
-
-    def serve(route) -> None:  # type: ignore[no-untyped-def]
-        path = route.request.url.split("http://ql.test", 1)[1].split("?", 1)[0]
-        local = STATIC / path[len("/static/"):] if path.startswith("/static/") else None
-        if path in pages:
-            route.fulfill(status=200, content_type="text/html", body=pages[path])
-        elif local is not None and local.is_file():
-            kind = "text/javascript" if path.endswith(".js") else "text/css" if path.endswith(".css") else "application/octet-stream"
-            route.fulfill(status=200, content_type=kind, body=local.read_bytes())
-        else:
-            route.fulfill(status=404, body="")
-
-    context.route("**/*", serve)
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return context, page, errors
-
-
 SCORE_CASES = [[1], [4], [2, 3], [1, 1, 1, 1, 1, 1, 1, 2], [2, 2, 1, 1, 2, 1, 1, 2], [2, 3, 2, 3, 2, 3],
                [3, 4], [4, 4, 4, 3, 4], [3, 3, 3, 3, 2, 3, 3], [2] * 8, [3] * 34, [1, 2, 3, 4] * 5]
 
 
-def test_the_script_scores_exactly_as_the_python_does(chromium):
-    context, page, errors = _page(chromium, {"/": "<!DOCTYPE html><title>t</title>"})
+def test_the_script_scores_exactly_as_the_python_does(static_page):
+    context, page, errors = static_page({"/": "<!DOCTYPE html><title>t</title>"})
     try:
         page.goto("http://ql.test/")
         got = page.evaluate(
@@ -315,9 +286,9 @@ def test_the_script_scores_exactly_as_the_python_does(chromium):
     assert got == expected
 
 
-def test_the_form_shows_the_percentage_and_rating_as_the_user_scores(chromium, quality_client, inspection):
+def test_the_form_shows_the_percentage_and_rating_as_the_user_scores(static_page, quality_client, inspection):
     html = quality_client.get(url(inspection)).get_data(as_text=True)
-    context, page, errors = _page(chromium, {"/saf": html})
+    context, page, errors = static_page({"/saf": html})
     try:
         page.goto("http://ql.test/saf")
         result = page.locator('[data-saf-result="Effective"]')

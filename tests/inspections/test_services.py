@@ -96,6 +96,16 @@ def test_create_inspection_rejects_a_hospital_of_another_trust(trust):
     assert _count(Inspection) == 0
 
 
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "ftp://files.example.org/r.pdf", "www.cqc.org.uk"])
+def test_create_inspection_keeps_only_a_web_address_as_the_report_link(trust, hospital, link):
+    with pytest.raises(ValidationError) as raised:
+        create_inspection(trust, hospital=hospital, inspection_type="focused", report_url=link)
+    assert raised.value.errors == {
+        "report_url": "Enter the link to the report as a web address starting with https:// or http://."
+    }
+    assert _count(Inspection) == 0 and not _new(Inspection)
+
+
 def test_create_inspection_makes_a_draft_with_an_audit_event(inspection):
     assert (inspection.status, inspection.source, inspection.official) == ("draft", "official", True)
     event = db.session.scalar(

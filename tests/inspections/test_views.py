@@ -103,9 +103,9 @@ def user_of(make_user, demo):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client_as(app, login_as, user_of):  # type: ignore[no-untyped-def]
-    """client_as(role) -> a test client signed in as a new user of that role."""
-    return lambda role: login_as(app.test_client(), user_of(role))
+def client_as(client_of, user_of):  # type: ignore[no-untyped-def]
+    """client_as(role) -> a test client signed in as user_of(role)."""
+    return lambda role: client_of(user_of(role))
 
 
 # -- Reading the page -------------------------------------------------------------------------------
@@ -180,7 +180,8 @@ def test_a_report_address_becomes_a_link_only_when_it_is_a_web_address(app, clie
     trust = by_ref("WX-2016").trust
     hospital = by_ref("WX-2016").hospital
     safe = create_inspection(trust, hospital=hospital, inspection_type="focused", report_url="https://www.cqc.org.uk/location/R1HKH")
-    unsafe = create_inspection(trust, hospital=hospital, inspection_type="focused", report_url="javascript:alert(1)")
+    unsafe = create_inspection(trust, hospital=hospital, inspection_type="focused")
+    unsafe.report_url = "javascript:alert(1)"  # as if stored before the rule, or by hand
     db.session.commit()
     viewer = client_as("viewer")
     assert 'href="https://www.cqc.org.uk/location/R1HKH"' in viewer.get(f"/inspections/{safe.id}").text
@@ -364,3 +365,11 @@ def test_the_history_panel_lists_the_inspection_and_finding_changes(client_as):
     text = page_text(quality.get(f"/inspections/{inspection.id}").text)
     assert f"Archive finding {finding.id} by Test quality" in text
     assert f"Create inspection {inspection.id} by System" in text
+
+
+def test_the_history_panel_lists_the_changes_to_the_reports_rating_cells(client_as):
+    inspection = by_ref("WX-2016")
+    cell = inspection.cells[0]
+    text = page_text(client_as("viewer").get(f"/inspections/{inspection.id}").text)
+    assert f"Create rating cell {cell.id} by System" in text
+    assert text.count("Create rating cell") == len(inspection.cells) > 1

@@ -170,8 +170,9 @@ def test_each_cell_shows_its_trend_against_the_cells_previous_rating(client, dem
     assert "Improved by 1, previously Requires improvement" in grid["Urgent and emergency services"][1]
     # Urgent and emergency Safe: Requires improvement both times.
     assert "No change, previously Requires improvement" in grid["Urgent and emergency services"][0]
-    # Maternity (the 2022 service) has no earlier rating of its own: no arrow.
-    assert "previously" not in grid["Maternity"][0]
+    # Maternity (the 2022 service) has no earlier rating of its own: it is compared with the
+    # 2019 rating of the service it replaced, Maternity and gynaecology.
+    assert "No change, previously Requires improvement under the service it replaced" in grid["Maternity"][0]
     html = client.get("/hospitals/R1HKH").text
     assert "▲" in html and "▶" in html
 
@@ -258,13 +259,13 @@ def inspections_section(html: str) -> str:
 
 def test_the_hospitals_inspections_newest_first_without_archived_ones(client, demo, make_user):
     listed = text(inspections_section(client.get("/hospitals/R1HKH").text))
-    assert re.findall(r"\d{4}-\d{2}-\d{2}", listed) == ["2022-11-04", "2019-02-01", "2016-12-16", "2015-03-17"]
+    assert re.findall(r"\d+ \w+ \d{4}", listed) == ["4 November 2022", "1 February 2019", "16 December 2016", "17 March 2015"]
     wx_2015 = db.session.scalar(select(Inspection).where(Inspection.report_ref == "WX-2015"))
     archive(wx_2015, "Recorded in error", actor=make_user("quality"))
     db.session.commit()
     html = inspections_section(client.get("/hospitals/R1HKH").text)
     assert f'href="/inspections/{wx_2015.id}"' not in html
-    assert "2015-03-17" not in html
+    assert "17 March 2015" not in html
     assert 'href="/inspections?hospital=R1HKH&amp;archived=1"' in html
 
 

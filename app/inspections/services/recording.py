@@ -73,8 +73,11 @@ def _details_errors(
     visit_start: date | None,
     visit_end: date | None,
     published_on: date | None,
+    report_url: str | None,
 ) -> dict[str, str]:
-    """Every problem with an inspection's details, by field (create and update share them)."""
+    """Every problem with an inspection's details, by field (create and update share them).
+    The link to the report must be a web address: the page makes nothing else clickable, and
+    nothing else is stored."""
     errors: dict[str, str] = {}
     for value, allowed, field, what in (
         (source, vocab.SOURCES, "source", "inspection source"),
@@ -86,13 +89,9 @@ def _details_errors(
     if hospital is not None and hospital.trust_id != trust.id:
         errors["hospital"] = "The hospital does not belong to this trust."
     errors.update(_date_errors(visit_start, visit_end, published_on))
-    return errors
-
-
-def _link_errors(report_url: str | None) -> dict[str, str]:
     if report_url and report_url.strip() and not is_web_address(report_url):
-        return {"report_url": "Enter the link to the report as a web address starting with https:// or http://."}
-    return {}
+        errors["report_url"] = "Enter the link to the report as a web address starting with https:// or http://."
+    return errors
 
 
 def _checked_report(report: FileStorage | None, errors: dict[str, str]) -> files.Upload | None:
@@ -129,7 +128,7 @@ def create_inspection(
     passed, in the same transaction)."""
     errors = _details_errors(
         trust, hospital, source=source, inspection_type=inspection_type, notice=notice,
-        visit_start=visit_start, visit_end=visit_end, published_on=published_on,
+        visit_start=visit_start, visit_end=visit_end, published_on=published_on, report_url=report_url,
     )
     upload = _checked_report(report, errors)
     if errors:
@@ -197,44 +196,12 @@ def inspection_errors(
     `inspection`. Adds nothing: the form shows them all at once."""
     errors = _details_errors(
         trust, hospital, source=source or "", inspection_type=inspection_type or "", notice=notice or "",
-        visit_start=visit_start, visit_end=visit_end, published_on=published_on,
-    ) | _link_errors(report_url)
+        visit_start=visit_start, visit_end=visit_end, published_on=published_on, report_url=report_url,
+    )
     if inspection is not None:
         errors = _correction_errors(inspection, hospital, published_on) | errors
     _checked_report(report, errors)
     return errors
-
-
-def record_inspection(
-    trust: Trust,
-    *,
-    hospital: Hospital | None,
-    inspection_type: str,
-    source: str,
-    notice: str,
-    visit_start: date | None,
-    visit_end: date | None,
-    published_on: date | None,
-    report_ref: str | None,
-    report_url: str | None,
-    summary: str | None,
-    report: FileStorage | None = None,
-    actor: Any = None,
-) -> Inspection:
-    """create_inspection for someone at the form: the link to the report must also be a web
-    address (create_inspection itself keeps any link it is given; the page never makes a
-    non-web address clickable). Every problem is reported at once, and nothing is stored."""
-    if _link_errors(report_url):
-        raise ValidationError(inspection_errors(
-            trust, hospital, source=source, inspection_type=inspection_type, notice=notice,
-            visit_start=visit_start, visit_end=visit_end, published_on=published_on,
-            report_url=report_url, report=report,
-        ))
-    return create_inspection(
-        trust, hospital=hospital, inspection_type=inspection_type, source=source, notice=notice,
-        visit_start=visit_start, visit_end=visit_end, published_on=published_on, report_ref=report_ref,
-        report_url=report_url, summary=summary, report=report, actor=actor,
-    )
 
 
 def update_inspection(
@@ -258,8 +225,8 @@ def update_inspection(
     stored (files are never deleted)."""
     errors = _correction_errors(inspection, hospital, published_on) | _details_errors(
         inspection.trust, hospital, source=source, inspection_type=inspection_type, notice=notice,
-        visit_start=visit_start, visit_end=visit_end, published_on=published_on,
-    ) | _link_errors(report_url)
+        visit_start=visit_start, visit_end=visit_end, published_on=published_on, report_url=report_url,
+    )
     upload = _checked_report(report, errors)
     if errors:
         raise ValidationError(errors)

@@ -19,10 +19,11 @@ from app.auth.access import requires
 from app.domain import inspections as vocab
 from app.extensions import db
 from app.inspections import bp
-from app.inspections.grids import inspection_grid
+from app.inspections.changes import inspection_grid
+from app.inspections.downloads import csv_response, json_response
 from app.inspections.models import Inspection
+from app.inspections.queries import newest_first
 from app.organisations.models import Hospital
-from app.organisations.views.hospitals import csv_response, json_response, newest_first
 
 PER_PAGE = 25
 OFFICIAL, INTERNAL = "official", "internal"

@@ -159,7 +159,7 @@ def new_inspection():
     created: list[Inspection] = []
 
     def create(trust: Trust, hospital: Hospital | None, details: dict[str, Any]) -> None:
-        created.append(services.record_inspection(trust, hospital=hospital, **details))
+        created.append(services.create_inspection(trust, hospital=hospital, **details))
 
     if _check_details(form, places, create):
         inspection = created[0]

@@ -122,7 +122,9 @@ def _render(inspection: Inspection, *, status: int = 200, problem: ArchiveProble
         show_archived=show_archived,
         answers=_actions_by_finding(findings),
         enforcement=enforcement,
-        history=audit.history_for(inspection, *findings),
+        # The report, its findings and every cell it gives (cells removed since are in the
+        # report's own events).
+        history=audit.history_for(inspection, *findings, *inspection.cells),
         report_link=_safe_link(inspection.report_url),
         can_archive=current_user.can("archive"),
         problem=problem,

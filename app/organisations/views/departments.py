@@ -23,9 +23,9 @@ from app.domain.grid import RatedCell, RowLifetime, cell_history, row_end_date
 from app.domain.ratings import GRID_COLUMNS, is_rating
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, RatingCell
+from app.inspections.queries import finding_rows
 from app.organisations import bp
 from app.organisations.models import Department, department_successions
-from app.organisations.views.hospitals import finding_rows
 from app.presentation import long_date
 
 
