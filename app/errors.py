@@ -56,6 +56,18 @@ def render_error(code: int, description: str | None = None):  # type: ignore[no-
     return render_template("error.html", code=code, title=title, description=description or default), code
 
 
+def too_large_message(limit: int) -> str:
+    """The 413 page's message: the limit in words, and that nothing of the form was kept (the
+    request is refused before any of it is read, the update's text too)."""
+    from app.domain.files import size_label
+
+    return (
+        f"The upload is larger than the limit of {size_label(limit)}. Nothing was saved, not even "
+        "the text you typed with the file. Go back, choose a smaller file (for example, a PDF "
+        "saved at a lower resolution, or the document split in parts) and send the form again."
+    )
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(_error: CSRFError):  # type: ignore[no-untyped-def]
@@ -77,8 +89,7 @@ def register_error_pages(app: Flask) -> None:
             )
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         if error.code == 413 and limit:
-            return render_error(413, f"The upload is larger than the limit of {limit // (1024 * 1024)} MB. "
-                                     "Choose a smaller file and try again.")
+            return render_error(413, too_large_message(int(limit)))
         # Our own aborts carry a helpful description; werkzeug's stock ones do not.
         own = error.description if error.description != type(error).description else None
         return render_error(error.code, own)

@@ -117,6 +117,8 @@ class NavItem:
 NAVIGATION = (
     ("Hospitals", "organisations.home", "read"),
     ("Inspections", "inspections.inspection_list", "read"),
+    ("Actions", "actions.board", "read"),
+    ("My actions", "actions.my_actions", "update_actions"),
     ("Audit log", "audit.log", "view_audit"),
     ("Users", "auth.users", "manage_users"),
 )

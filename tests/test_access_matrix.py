@@ -116,6 +116,24 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     ("actions.complete_action", "POST"): QUALITY_AND_LEAD,
     ("actions.archive_action", "POST"): ADMIN_AND_QUALITY,
     ("actions.restore_action", "POST"): ADMIN_AND_QUALITY,
+    # Raising and editing actions, the workflow buttons and evidence
+    ("actions.new_action", "GET"): QUALITY_ONLY,
+    ("actions.new_action", "POST"): QUALITY_ONLY,
+    ("actions.edit_action", "GET"): QUALITY_ONLY,
+    ("actions.edit_action", "POST"): QUALITY_ONLY,
+    ("actions.start_action", "POST"): QUALITY_AND_LEAD,
+    ("actions.verify_action", "POST"): QUALITY_ONLY,
+    ("actions.send_back_action", "POST"): QUALITY_ONLY,
+    ("actions.cancel_action", "POST"): QUALITY_ONLY,
+    ("actions.add_evidence", "POST"): QUALITY_AND_LEAD,
+    ("actions.evidence_file", "GET"): EVERY_ROLE,
+    # Lists of actions, the CSV export and the CSV import
+    ("actions.board", "GET"): EVERY_ROLE,
+    ("actions.board_csv", "GET"): EVERY_ROLE,
+    ("actions.my_actions", "GET"): QUALITY_AND_LEAD,
+    ("actions.import_form", "GET"): QUALITY_ONLY,
+    ("actions.import_upload", "POST"): QUALITY_ONLY,
+    ("actions.import_template", "GET"): QUALITY_ONLY,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -174,6 +192,7 @@ def samples(demo, make_user):  # type: ignore[no-untyped-def]
         "inspection_id": inspection.id,
         "user_id": target.id,
         "file_id": report.id,
+        "evidence_id": action.evidence[0].id,  # the demo's first action has evidence
         "filename": "css/app.css",
     }
     return values, {role: user.id for role, user in users.items()}

@@ -4,6 +4,7 @@ unsafe route fails here until it is added to MUTATIONS (or, with a reason, to NO
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Callable
@@ -63,6 +64,84 @@ def _restore(kind: str, key: str) -> Callable[[dict[str, Any]], list]:  # type: 
 
 REASON = {"reason": "Entered twice by mistake"}
 NEW_DUE = date.today() + timedelta(days=60)
+
+def _update_event(w: dict[str, Any], action_id: Callable[[dict[str, Any]], int], author: str, text: str,
+                  status_from: str, status_to: str) -> tuple[str, str, int, dict[str, Any]]:
+    update_id = max(u.id for u in db.session.get(Action, action_id(w)).updates)
+    return ("create", "action_updates", update_id, {
+        "id": (None, update_id), "action_id": (None, action_id(w)), "author_id": (None, w[author].id),
+        "text": (None, text), "status_from": (None, status_from), "status_to": (None, status_to),
+        **({"percent_complete": (None, 100)} if status_to == "completed" else {}),
+    })
+
+
+def _version_of(action_id: int) -> str:
+    return str(db.session.get(Action, action_id).version)
+
+
+def _pdf_upload(name: str) -> tuple[Any, str]:
+    import io  # only this entry uploads a file
+
+    return (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), name)
+
+
+_WORLD: Callable[[dict[str, Any]], int] = lambda w: w["action"]  # noqa: E731
+_TRIAGE: Callable[[dict[str, Any]], int] = lambda w: w["id_of"]("actions", "title", "Audit the maternity triage telephone line quarterly")  # noqa: E731
+_RAISED: Callable[[dict[str, Any]], int] = lambda w: w["id_of"]("actions", "title", "Mutation test action")  # noqa: E731
+
+_ACTION_WORKFLOW = [
+    Mutation("actions.send_back_action", "quality", lambda w: {"action_id": w["action"]},
+             lambda w: {"version": _version_of(w["action"]), "comment": "Do the night shifts."}, lambda w: [
+        _update_event(w, _WORLD, "quality", "Sent back for more work. Do the night shifts.", "completed", "in_progress"),
+        ("update", "actions", w["action"], {"status": ("completed", "in_progress"),
+                                            "completed_on": (date.today().isoformat(), None), "version": ANY}),
+    ]),
+    Mutation("actions.add_evidence", "lead", lambda w: {"action_id": w["action"]}, lambda w: {
+        "version": _version_of(w["action"]), "title": "Rota audit", "file": _pdf_upload("rota-audit.pdf"),
+    }, lambda w: [
+        ("create", "stored_files", w["id_of"]("stored_files", "original_filename", "rota-audit.pdf"), {
+            "id": ANY, "original_filename": (None, "rota-audit.pdf"), "content_type": (None, "application/pdf"),
+            "size": ANY, "sha256": ANY, "storage_key": ANY, "uploaded_by_id": (None, w["lead"].id), "uploaded_at": ANY,
+        }),
+        ("create", "evidence", w["id_of"]("evidence", "title", "Rota audit"), {
+            "id": ANY, "action_id": (None, w["action"]), "file_id": ANY, "title": (None, "Rota audit"),
+            "version_number": (None, 1), "uploaded_by_id": (None, w["lead"].id), "uploaded_at": ANY,
+        }),
+    ]),
+    Mutation("actions.edit_action", "quality", lambda w: {"action_id": w["action"]}, lambda w: (lambda a: {
+        "version": str(a.version), "title": a.title, "description": a.description,
+        "department": str(a.department_id), "owner": str(a.owner_id), "priority": "low",
+        "findings": [str(f.id) for f in a.findings],
+    })(db.session.get(Action, w["action"])), lambda w: [
+        ("update", "actions", w["action"], {"priority": ("high", "low"), "version": ANY}),
+    ]),
+    Mutation("actions.cancel_action", "quality", lambda w: {"action_id": w["action"]},
+             lambda w: {"version": _version_of(w["action"]), "reason": "Superseded by the trust-wide audit."}, lambda w: [
+        _update_event(w, _WORLD, "quality", "Cancelled. Superseded by the trust-wide audit.", "in_progress", "cancelled"),
+        ("update", "actions", w["action"], {"status": ("in_progress", "cancelled"),
+                                            "cancel_reason": (None, "Superseded by the trust-wide audit."), "version": ANY}),
+    ]),
+    Mutation("actions.verify_action", "quality", lambda w: {"action_id": _TRIAGE(w)},
+             lambda w: {"version": _version_of(_TRIAGE(w))}, lambda w: [
+        _update_event(w, _TRIAGE, "quality", "Verified closed.", "completed", "verified"),
+        ("update", "actions", _TRIAGE(w), {"status": ("completed", "verified"),
+                                          "verified_on": (None, date.today().isoformat()), "version": ANY}),
+    ]),
+    Mutation("actions.new_action", "quality", lambda w: {}, lambda w: {
+        "title": "Mutation test action", "description": "", "department": str(w["urgent"]),
+        "owner": str(w["quality"].id), "priority": "medium", "due_on": NEW_DUE.isoformat(), "incident": "",
+    }, lambda w: [("create", "actions", _RAISED(w), {
+        "id": ANY, "hospital_id": (None, w["whipps"]), "department_id": (None, w["urgent"]),
+        "owner_id": (None, w["quality"].id), "title": (None, "Mutation test action"), "description": (None, ""),
+        "priority": (None, "medium"), "status": (None, "open"), "original_due_on": (None, NEW_DUE.isoformat()),
+        "due_on": (None, NEW_DUE.isoformat()), "version": (None, 1), "finding_ids": (None, []),
+    })], url_query="?hospital=R1HKH"),
+    Mutation("actions.start_action", "lead", lambda w: {"action_id": _RAISED(w)},
+             lambda w: {"version": _version_of(_RAISED(w))}, lambda w: [
+        _update_event(w, _RAISED, "lead", "Work started.", "open", "in_progress"),
+        ("update", "actions", _RAISED(w), {"status": ("open", "in_progress"), "version": ANY}),
+    ]),
+]
 
 MUTATIONS = [
     Mutation("auth.new_user", "admin", lambda w: {}, lambda w: {
@@ -224,8 +303,20 @@ MUTATIONS = [
     }, lambda w: [("update", "departments", w["id_of"]("departments", "code", "RQX01-SURGERY"), {
         "retired_on": (None, date.today().isoformat()),
     })]),
+    # The CSV import of actions: one row, one action created with its audit event.
+    Mutation("actions.import_upload", "quality", lambda w: {}, lambda w: {"file": (io.BytesIO(
+        ("hospital,department,title,description,owner_email,due_on,priority,finding_ids\r\n"
+         f"R1HKH,R1HKH-URGENT,Imported triage audit,,{w['quality'].email},2027-03-31,high,\r\n").encode()
+    ), "actions.csv")}, lambda w: [("create", "actions", w["id_of"]("actions", "title", "Imported triage audit"), {
+        "id": ANY, "hospital_id": (None, w["whipps"]), "department_id": (None, w["urgent"]),
+        "owner_id": (None, w["quality"].id), "title": (None, "Imported triage audit"), "description": (None, ""),
+        "priority": (None, "high"), "status": (None, "open"), "original_due_on": (None, "2027-03-31"),
+        "due_on": (None, "2027-03-31"), "finding_ids": (None, []), "version": ANY,
+    })], status=200),
     Mutation("auth.logout", "viewer", lambda w: {}, lambda w: {},
              lambda w: [("update", "users", w["viewer"].id, {"session_token": CHANGED})]),
+    # The action workflow and evidence (after complete_action above, the world's action is completed)
+    *_ACTION_WORKFLOW,
 ]
 
 

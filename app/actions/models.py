@@ -1,4 +1,4 @@
-"""Improvement actions, their progress updates, and the incidents some of them answer."""
+"""Improvement actions, their progress updates and evidence, and the incidents some of them answer."""
 
 from __future__ import annotations
 
@@ -81,6 +81,9 @@ class Action(Archivable, db.Model):
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="action", order_by="Evidence.id", passive_deletes=True
+    )
 
     def is_overdue(self, today: date) -> bool:
         return rules.is_overdue(self.status, self.due_on, today)
@@ -120,3 +123,39 @@ class ActionUpdate(db.Model):
 
     action: Mapped[Action] = relationship(back_populates="updates")
     author = relationship("User")
+    evidence: Mapped[list[Evidence]] = relationship(
+        back_populates="update", order_by="Evidence.id", passive_deletes=True
+    )
+
+
+class Evidence(db.Model):
+    """One version of a document that shows an action's progress (a PDF, an image, an Office
+    document or a CSV file), on the action or on one of its updates. A new version of a
+    document names the version it replaces; earlier versions stay listed and downloadable."""
+
+    __tablename__ = "evidence"
+    __table_args__ = (CheckConstraint("version_number >= 1", name="version_number_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id", ondelete="CASCADE"), index=True)
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("action_updates.id", ondelete="CASCADE"), index=True
+    )
+    file_id: Mapped[int] = mapped_column(
+        ForeignKey("stored_files.id", ondelete="RESTRICT"), unique=True
+    )
+    title: Mapped[str] = mapped_column(String(200))
+    # Unique: a version is replaced at most once, so two people replacing the same version at
+    # the same moment cannot both succeed (the versions of a document form one line).
+    replaces_id: Mapped[int | None] = mapped_column(
+        ForeignKey("evidence.id", ondelete="RESTRICT"), unique=True
+    )
+    version_number: Mapped[int] = mapped_column(default=1)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    action: Mapped[Action] = relationship(back_populates="evidence")
+    update = relationship("ActionUpdate", back_populates="evidence")
+    file = relationship("StoredFile")
+    uploaded_by = relationship("User")
+    replaces = relationship("Evidence", remote_side=[id], foreign_keys=[replaces_id])

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import datetime, time, timezone
 from typing import Any
 
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from app.actions import services as actions
+from app.actions.models import Action
 from app.auth import passwords
 from app.auth.models import User
 from app.auth.services import create_user, set_password
@@ -16,7 +19,7 @@ from app.domain.ratings import GRID_COLUMNS
 from app.extensions import db
 from app.inspections import services as inspections
 from app.inspections.models import Inspection
-from app.demo import story
+from app.demo import documents, story
 from app.organisations import services as organisations
 from app.organisations.models import Department, Hospital, Trust
 
@@ -45,6 +48,38 @@ def parse_grid_row(text: str) -> list[tuple[str, str, bool]]:
 
 def _at(day: Any) -> datetime:
     return datetime.combine(day, time(9, 0), tzinfo=timezone.utc)
+
+
+def _document(filename: str, text: str) -> FileStorage:
+    return FileStorage(io.BytesIO(documents.make(filename, text)), filename=filename)
+
+
+def _history_item(action: Action, author: User, text: str | None, extra: dict[str, Any], at: datetime) -> None:
+    """One entry of a demo action's history (story.ACTIONS), through the services."""
+    if "upload" in extra:
+        filename, title, replaces = extra["upload"]
+        earlier = next((d.current for d in actions.documents(action) if d.title == replaces), None)
+        actions.add_evidence(action, _document(filename, title or replaces), actor=author, title=title,
+                             replaces=earlier, at=at)
+        return
+    if "change" in extra:
+        actions.change_status(action, extra["change"], actor=author, text=text or "", at=at)
+        return
+    new_due = extra.get("due")
+    evidence = extra.get("evidence")
+    actions.post_update(
+        action,
+        author=author,
+        text=text or "",
+        at=at,
+        percent_complete=extra.get("percent"),
+        new_status=extra.get("status"),
+        reason=extra.get("reason"),
+        new_due_on=new_due[0] if new_due else None,
+        due_change_reason=new_due[1] if new_due else None,
+        evidence=_document(*evidence) if evidence else None,
+        evidence_title=evidence[1] if evidence else "",
+    )
 
 
 def seed_demo() -> Trust | None:
@@ -144,18 +179,7 @@ def seed_demo() -> Trust | None:
             incident=incident if answers == "incident" else None,
         )
         for day, author, text, extra in history:
-            new_due = extra.get("due")
-            actions.post_update(
-                action,
-                author=users[author],
-                text=text,
-                at=_at(day),
-                percent_complete=extra.get("percent"),
-                new_status=extra.get("status"),
-                reason=extra.get("reason"),
-                new_due_on=new_due[0] if new_due else None,
-                due_change_reason=new_due[1] if new_due else None,
-            )
+            _history_item(action, users[author], text, extra, _at(day))
     db.session.flush()
     return trust
 

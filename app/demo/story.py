@@ -236,19 +236,27 @@ INCIDENT = {
 }
 
 # (hospital, department service or None, owner email, title, priority, due, findings or
-#  "incident", history). History: (datetime-ish date, author email, text, extra).
+#  "incident", history). History: (date, author, text, extra), a progress update; extra may
+#  give "percent", "status" (with "reason"), "due" (new date, reason), "evidence" (file name,
+#  title) on the update, or "change" (a workflow button: the text is its comment). With text
+#  None, extra "upload" is evidence on the action: (file name, title, title of the document it
+#  is a new version of, or None). The files are made in code (app/demo/documents.py).
 ACTIONS = [
     ("R1HKH", "urgent", "ae-lead@demo.quality-ledger.test",
      "Introduce rapid assessment and triage at the emergency department front door", "high",
      date(2017, 6, 30), ["wx-ae-triage"], [
          (date(2017, 2, 1), "ae-lead", "Triage nurse rota agreed; pilot starts in March.", {"percent": 30}),
-         (date(2017, 6, 20), "ae-lead", "Median time to initial assessment now 11 minutes.", {"status": "completed"}),
+         (date(2017, 6, 20), "ae-lead", "Median time to initial assessment now 11 minutes.",
+          {"status": "completed", "evidence": ("triage-times-june-2017.pdf", "Time to initial assessment, June 2017")}),
+         (date(2017, 8, 1), "ae-lead", None, {"upload": ("triage-audit-draft.pdf", "Triage audit of 200 attendances", None)}),
+         (date(2017, 8, 10), "ae-lead", None, {"upload": ("triage-audit-final.pdf", "", "Triage audit of 200 attendances")}),
          (date(2017, 8, 15), "quality", "Audit of 200 attendances confirms the target is met.", {"status": "verified"}),
      ]),
     ("R1HKH", "life", "surgery-lead@demo.quality-ledger.test",
      "Anticipatory prescribing and hourly pain assessment for patients at the end of life", "high",
      date(2017, 9, 30), ["wx-eol-pain"], [
-         (date(2017, 9, 1), "surgery-lead", "Specialist palliative care team trained all ward sisters.", {"status": "completed"}),
+         (date(2017, 9, 1), "surgery-lead", "Specialist palliative care team trained all ward sisters.",
+          {"status": "completed", "evidence": ("hourly-pain-chart.png", "Hourly pain assessment chart")}),
          (date(2017, 11, 2), "quality", "Spot checks on six wards found pain assessed hourly.", {"status": "verified"}),
      ]),
     ("R1HKH", "urgent", "ae-lead@demo.quality-ledger.test",
@@ -283,10 +291,19 @@ ACTIONS = [
      ]),
     ("R1H12", "diagnostic", "it-lead@demo.quality-ledger.test",
      "Test the pathology and imaging downtime contingency plan every six months", "high",
-     date(2026, 10, 31), "incident", [
-         (date(2026, 5, 14), "it-lead", "Spring test done; paper request forms ran out after 3 hours.", {"status": "in_progress", "percent": 50}),
+     date(2025, 10, 31), "incident", [
+         (date(2025, 10, 20), "it-lead", "Supplier could not attend the autumn test.",
+          {"due": (date(2026, 4, 30), "The storage supplier must attend the test; next available date is April.")}),
+         (date(2026, 4, 24), "it-lead", "Test plan agreed with pathology and imaging.",
+          {"due": (date(2026, 10, 31), "Moved to run with the spring business-continuity exercise.")}),
+         (date(2026, 5, 14), "it-lead", "Spring test done; paper request forms ran out after 3 hours.",
+          {"percent": 50, "evidence": ("downtime-test-report-may-2026.pdf", "Downtime test report, May 2026")}),
+         (date(2026, 5, 20), "it-lead", "Both six-monthly tests are now in the IT calendar.", {"change": "complete"}),
+         (date(2026, 6, 3), "quality", "The paper request forms ran out: show the new stock level and "
+          "a second test that lasts the full downtime.", {"change": "send_back"}),
      ]),
-    ("R1H12", None, "it-lead@demo.quality-ledger.test",
+    # Hospital-wide, so owned by the quality team: a lead can own only their departments' actions.
+    ("R1H12", None, "quality@demo.quality-ledger.test",
      "Run a business-continuity drill for theatres when clinical systems fail", "medium",
      date(2026, 11, 15), "incident", []),
 ]

@@ -70,6 +70,17 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "txt": ("a text file", "text/plain"),
 }
 
+# Evidence of an action's progress: PDFs, images, Office documents and CSV files.
+EVIDENCE = frozenset({"pdf", "png", "jpg", "jpeg", "gif", "docx", "xlsx", "pptx", "doc", "xls", "ppt", "csv"})
+
+
+def size_label(size: int) -> str:
+    """'20 MB', '512 KB': a size or a limit as messages give it (whole units, rounded down)."""
+    if size >= 1024 * 1024:
+        return f"{size // (1024 * 1024)} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Stream names in an OLE directory (UTF-16LE) that say which Office program wrote the file.
 _OLE_STREAMS = (

@@ -15,6 +15,7 @@ import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,14 +26,16 @@ from sqlalchemy.orm import Session, SessionTransaction
 from werkzeug.datastructures import FileStorage
 
 from app.audit.services import record
-from app.domain.files import FileRefused, accept
+from app.domain.files import EVIDENCE, FileRefused, accept, size_label
 from app.errors import ValidationError
 from app.extensions import db
 from app.files.models import StoredFile
+from app.models_support import utcnow
 
 log = logging.getLogger(__name__)
 
 PDF_ONLY = frozenset({"pdf"})
+__all__ = ["EVIDENCE", "PDF_ONLY", "Upload", "check", "limit_label", "path_of", "save", "store"]
 _CHUNK = 64 * 1024
 _KEY = re.compile(r"[0-9a-f]{32}")
 # session.info key: files written in the session's current transaction, not yet committed.
@@ -56,10 +59,7 @@ def size_limit() -> int:
 
 def limit_label(limit: int | None = None) -> str:
     """'20 MB': the limit as messages give it."""
-    limit = size_limit() if limit is None else limit
-    if limit >= 1024 * 1024:
-        return f"{limit // (1024 * 1024)} MB"
-    return f"{max(1, limit // 1024)} KB"
+    return size_label(size_limit() if limit is None else limit)
 
 
 def _read(stream: IO[bytes], limit: int) -> bytes | None:
@@ -118,9 +118,10 @@ def _uploader(actor: Any) -> Any:
     return None
 
 
-def save(upload: Upload, *, actor: Any = None) -> StoredFile:
+def save(upload: Upload, *, actor: Any = None, at: datetime | None = None) -> StoredFile:
     """Write a checked upload and add its StoredFile row with an audit event. The file is
-    removed again if the transaction rolls back or ends without a commit."""
+    removed again if the transaction rolls back or ends without a commit. `at` is when it was
+    uploaded (default now; the demo passes history)."""
     folder = upload_folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = secrets.token_hex(16)
@@ -138,6 +139,7 @@ def save(upload: Upload, *, actor: Any = None) -> StoredFile:
         sha256=upload.sha256,
         storage_key=key,
         uploaded_by_id=getattr(uploader, "id", None),
+        uploaded_at=at or utcnow(),
     )
     db.session.add(stored)
     record("create", stored, None, actor=actor)

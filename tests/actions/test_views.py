@@ -1,5 +1,6 @@
 """The action page, a department lead's progress updates and completion, and archiving actions,
-on the demo trust (app/demo/story.py). Object-level access: a lead reaches only the actions of
+on the demo trust (app/demo/story.py). The workflow buttons, evidence and editing are tested in
+test_workflow.py, test_evidence.py and test_editing.py. Object-level access: a lead reaches only the actions of
 their own departments, whatever ids or fields they send."""
 
 from __future__ import annotations
@@ -85,22 +86,6 @@ def lead_a(make_user, demo):  # type: ignore[no-untyped-def]
     return make_user("lead", name="Lead of A and E", departments=[department("R1HKH", "urgent")])
 
 
-@pytest.fixture
-def client_of(app, login_as):  # type: ignore[no-untyped-def]
-    return lambda user: login_as(app.test_client(), user)
-
-
-@pytest.fixture
-def client_as(make_user, client_of, demo):  # type: ignore[no-untyped-def]
-    """client_as(role) -> a client of a new user of that role; a lead leads maternity (B)."""
-
-    def make(role: str):  # type: ignore[no-untyped-def]
-        departments = [department("R1HKH", "npimaternity")] if role == "lead" else []
-        return client_of(make_user(role, departments=departments))
-
-    return make
-
-
 def update_form(action: Action, **fields: object) -> dict[str, object]:
     return {"text": "Audit of 50 records: 46 complete.", "version": action.version} | fields
 
@@ -110,7 +95,9 @@ def update_form(action: Action, **fields: object) -> dict[str, object]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_role_reads_the_action_page(client_as, action_a, role):
-    response = client_as(role).get(f"/actions/{action_a.id}")
+    # A lead of another department (maternity) reads it too.
+    departments = [department("R1HKH", "npimaternity")] if role == "lead" else ()
+    response = client_as(role, departments=departments).get(f"/actions/{action_a.id}")
     assert response.status_code == 200
     text = page_text(response.text)
     assert ACTION_A in text
@@ -159,7 +146,7 @@ def test_an_incident_action_shows_its_incident(client_as, demo):
 def test_unknown_action_is_404_on_every_route(client_as):
     quality = client_as("quality")
     assert quality.get("/actions/99999").status_code == 404
-    for route in ("updates", "complete", "archive", "restore"):
+    for route in ("updates", "complete", "archive", "restore", "start", "verify", "send-back", "cancel", "evidence", "edit"):
         assert quality.post(f"/actions/99999/{route}", data={"text": "x", "reason": "x", "version": 1}).status_code == 404
 
 
@@ -347,7 +334,9 @@ def test_a_stale_form_is_refused_with_the_current_values_and_the_unsaved_text(cl
     assert response.status_code == 409
     text = page_text(response.text)
     assert "Someone else changed this action" in text
-    assert "Your text was not saved: My careful update." in text
+    assert "Your input was not saved Progress update My careful update. Percent complete (optional) 70" in text
+    # What changed since the form was opened, from the audit trail.
+    assert "Due date: 31 January 2027 → 30 June 2027" in text
     assert "Due date 30 June 2027" in text  # the current values
     assert f'name="version" type="hidden" value="{before["version"]}"' in response.text
     assert state(action_a) == before
