@@ -13,6 +13,8 @@ These tests never skip: without Chromium they fail and say why. Debian's Chromiu
 
 from __future__ import annotations
 
+import os
+
 import threading
 from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
@@ -154,3 +156,16 @@ def assert_accessible() -> Callable[..., None]:
             )
 
     return check
+
+
+@pytest.fixture
+def shot() -> Callable[..., None]:
+    """shot(page, name): a full-page screenshot NAME.png in the folder QL_SHOTS names, to look
+    at a flow as its users see it; nothing when QL_SHOTS is not set."""
+    folder = os.environ.get("QL_SHOTS")
+
+    def take(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        if folder:
+            page.screenshot(path=os.path.join(folder, f"{name}.png"), full_page=True)
+
+    return take

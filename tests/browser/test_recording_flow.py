@@ -7,12 +7,12 @@ not per inspection"); the "as of" date picker brings back the grid of the day be
 that are refused show their problems in an error summary whose links lead to the fields, and
 keep what the user typed.
 
-Set QL_SHOTS to a folder to keep a full-page screenshot of each step of the flow there.
+Set QL_SHOTS to a folder to keep a full-page screenshot of each step of the flow there
+(the `shot` fixture of tests/browser/conftest.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
 
@@ -32,7 +32,6 @@ GRID_CAPTION = f"Official CQC ratings for {WHIPPS_CROSS} by service and key ques
 URGENT = "Urgent and emergency services"
 COLUMNS = ["Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall"]
 LATEST_FULL_REPORT = "2019-02-01"  # the demo's 2019 comprehensive report of Whipps Cross
-SHOTS = os.environ.get("QL_SHOTS")
 
 # The hospital grid as a user sees it: row header -> column -> (rating word, <time datetime>),
 # None for an empty cell; the word without the star, the dagger and the screen-reader text.
@@ -55,11 +54,6 @@ READ_GRID = """
   return {columns, grid};
 }
 """
-
-
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 def read_grid(page: Page) -> dict[str, dict[str, list[str] | None]]:
@@ -124,7 +118,7 @@ def signed_in_quality(page: Page, sign_in):  # type: ignore[no-untyped-def]
 
 
 def test_a_quality_user_records_rates_with_the_keyboard_and_publishes_a_focused_inspection(
-    page: Page, signed_in_quality, assert_accessible
+    page: Page, signed_in_quality, assert_accessible, shot
 ) -> None:
     today = date.today()
     visit_start, visit_end = today - timedelta(days=40), today - timedelta(days=39)
@@ -275,7 +269,7 @@ def test_a_quality_user_records_rates_with_the_keyboard_and_publishes_a_focused_
 
 
 def test_the_new_inspection_form_points_to_each_problem_and_keeps_what_was_typed(
-    page: Page, signed_in_quality, assert_accessible
+    page: Page, signed_in_quality, assert_accessible, shot
 ) -> None:
     recorded = db.session.scalar(select(func.count(Inspection.id)))
     db.session.commit()
@@ -363,7 +357,7 @@ def draft_focused(live_server) -> tuple[int, int]:  # type: ignore[no-untyped-de
 
 
 def test_the_ratings_form_asks_why_an_overall_differs_and_keeps_the_choices(
-    page: Page, signed_in_quality, draft_focused, assert_accessible
+    page: Page, signed_in_quality, draft_focused, assert_accessible, shot
 ) -> None:
     inspection_id, urgent_id = draft_focused
     page.goto(f"/inspections/{inspection_id}/ratings")
