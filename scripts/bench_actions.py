@@ -1,8 +1,7 @@
 """Time the actions board with many actions: a throwaway SQLite database with the demo trust plus
 5,000 actions (bulk-inserted), then GET /actions (first page, filtered pages, a deep page), My
 actions and the CSV export through the Flask test client, signed in. Prints, per request, the
-median time of 20 runs and the SQL queries it made (counted with a before_cursor_execute event;
-transaction control such as SQLite's BEGIN IMMEDIATE is not counted as a query).
+median time of 20 runs and the SQL queries it made (scripts/benchlib.py).
 
     .venv/bin/python scripts/bench_actions.py [--actions 5000] [--runs 20]
 
@@ -13,29 +12,21 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
-import statistics
-import sys
 import tempfile
-import time
 from datetime import date, timedelta
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchlib import bench_app, measure, signed_in
+from flask_migrate import upgrade
+from sqlalchemy import insert, select
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, select  # noqa: E402
-
-from app import create_app  # noqa: E402
-from app.actions.models import Action, action_findings  # noqa: E402
-from app.auth.models import User  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.inspections.models import Finding  # noqa: E402
-from app.organisations.models import Department  # noqa: E402
+from app.actions.models import Action, action_findings
+from app.auth.models import User
+from app.extensions import db
+from app.inspections.models import Finding
+from app.organisations.models import Department
 
 STATUSES = ["open"] * 4 + ["in_progress"] * 3 + ["completed", "verified", "verified", "cancelled"]
 PRIORITIES = ["high", "medium", "medium", "low"]
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 
 def add_actions(count: int, rng: random.Random) -> None:
@@ -73,42 +64,6 @@ def add_actions(count: int, rng: random.Random) -> None:
     db.session.commit()
 
 
-def signed_in(app, user):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"] = user.get_id()
-        session["_fresh"] = True
-        session["started"] = session["seen"] = time.time()
-    return client
-
-
-def measure(client, url: str, runs: int) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
-    """(median milliseconds, queries per request, response bytes) over `runs` requests."""
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    client.get(url).close()  # warm-up: templates compiled, caches filled
-    times = []
-    sizes = set()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        for _ in range(runs):
-            started = time.perf_counter()
-            response = client.get(url)
-            body = response.get_data()
-            times.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200, (url, response.status_code)
-            sizes.add(len(body))
-            response.close()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    assert len(statements) % runs == 0, "the queries differ from one request to the next"
-    return statistics.median(times), len(statements) // runs, max(sizes)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--actions", type=int, default=5000)
@@ -117,10 +72,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-actions-") as folder:
-        app = create_app({
-            "TESTING": True, "SECRET_KEY": secrets.token_hex(32), "WTF_CSRF_ENABLED": False,
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite", "SESSION_COOKIE_SECURE": False,
-        })
+        app = bench_app(f"sqlite:///{folder}/bench.sqlite")
         with app.app_context():
             upgrade()
             from app.demo.services import seed_demo
