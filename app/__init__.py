@@ -96,8 +96,10 @@ def register_commands(app: Flask) -> None:
     from app.demo.commands import seed_demo
     from app.inspections.commands import grid
     from app.reminders.commands import send_reminders
+    from app.synthetic.commands import seed_synthetic_command
 
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(grid)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(seed_synthetic_command)
