@@ -5,7 +5,7 @@ unsafe route fails here until it is added to MUTATIONS (or, with a reason, to NO
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Callable
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -16,24 +15,16 @@ from app.audit.models import AuditEvent
 from app.auth.models import User
 from app.extensions import db
 from app.inspections.models import Finding
-from app.organisations.models import Department, Hospital
+from tests.support import department, page_text, titled
 
 IN_PROGRESS = "Complete and audit mental health risk assessments in the emergency department"  # A&E
 DUE = (date.today() + timedelta(days=90)).isoformat()
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def titled(title: str) -> Action:
-    db.session.expire_all()
-    return db.session.scalar(select(Action).where(Action.title == title))
 
 
-def department(code: str, service: str) -> Department:
-    return db.session.scalar(select(Department).join(Hospital, Department.hospital_id == Hospital.id)
-                             .where(Hospital.ods_code == code, Department.service_code == service))
 
 
 def finding(start: str) -> Finding:

@@ -7,37 +7,28 @@ from __future__ import annotations
 
 import io
 import re
-from html import unescape
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from app.actions.models import Action, Evidence
+from app.actions.models import Evidence
 from app.audit.models import AuditEvent
 from app.demo.documents import pdf, png
 from app.extensions import db
 from app.files.models import StoredFile
 from app.files.services import path_of
-from app.organisations.models import Department, Hospital
+from tests.support import department, page_text, titled
 
 IN_PROGRESS = "Complete and audit mental health risk assessments in the emergency department"  # A&E
 VERIFIED = "Introduce rapid assessment and triage at the emergency department front door"  # A&E, with evidence
 COMPLETED = "Audit the maternity triage telephone line quarterly"
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def titled(title: str) -> Action:
-    db.session.expire_all()
-    return db.session.scalar(select(Action).where(Action.title == title))
 
 
-def department(code: str, service: str) -> Department:
-    return db.session.scalar(select(Department).join(Hospital, Department.hospital_id == Hospital.id)
-                             .where(Hospital.ods_code == code, Department.service_code == service))
 
 
 def counts() -> tuple[int, int, int]:

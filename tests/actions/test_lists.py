@@ -19,7 +19,8 @@ from sqlalchemy import event, select
 from app.actions.models import Action
 from app.actions.services import create_action, post_update
 from app.extensions import db
-from app.organisations.models import Department, Hospital
+from app.organisations.models import Hospital
+from tests.support import department
 
 TODAY = date.today()
 
@@ -72,10 +73,6 @@ def text(html: str) -> str:
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def department(hospital_code: str, service: str) -> Department:
-    return db.session.scalar(
-        select(Department).join(Hospital, Department.hospital_id == Hospital.id)
-        .where(Hospital.ods_code == hospital_code, Department.service_code == service))
 
 
 def hospital(code: str) -> Hospital:

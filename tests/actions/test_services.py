@@ -20,14 +20,8 @@ from app.extensions import db
 from app.files.models import StoredFile
 from app.files.services import path_of
 from app.inspections.models import Finding
-from app.organisations.models import Department, Hospital
-
-
-def department(hospital_code: str, service: str) -> Department:
-    return db.session.scalar(
-        select(Department).join(Hospital, Department.hospital_id == Hospital.id)
-        .where(Hospital.ods_code == hospital_code, Department.service_code == service)
-    )
+from app.organisations.models import Hospital
+from tests.support import department
 
 
 def hospital(code: str) -> Hospital:

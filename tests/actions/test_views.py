@@ -5,9 +5,7 @@ their own departments, whatever ids or fields they send."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +14,7 @@ from app.actions.models import Action, ActionUpdate
 from app.actions.services import create_action, post_update
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.organisations.models import Department, Hospital
+from tests.support import department, page_text
 
 ROLES = ("admin", "quality", "lead", "viewer")
 ARCHIVE_FIELDS = {"archived_at", "archived_by_id", "archive_reason"}
@@ -29,16 +27,8 @@ VERIFIED = "Introduce rapid assessment and triage at the emergency department fr
 SLIPPED = "All midwives and obstetricians complete annual fetal monitoring training"  # due date moved twice
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def department(hospital_code: str, service: str) -> Department:
-    return db.session.scalar(
-        select(Department)
-        .join(Hospital, Department.hospital_id == Hospital.id)
-        .where(Hospital.ods_code == hospital_code, Department.service_code == service)
-    )
 
 
 def titled(title: str) -> Action:

@@ -4,17 +4,13 @@ audit events of each; and the 409 page for a stale form, which saves nothing."""
 
 from __future__ import annotations
 
-import re
-from html import unescape
-
 import pytest
 from sqlalchemy import func, select
 
 from app.actions import services
-from app.actions.models import Action
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.organisations.models import Department, Hospital
+from tests.support import department, page_text, titled
 
 OPEN = "Recruit to the full midwifery establishment"  # maternity, open
 IN_PROGRESS = "Complete and audit mental health risk assessments in the emergency department"  # A&E
@@ -22,18 +18,10 @@ COMPLETED = "Audit the maternity triage telephone line quarterly"  # maternity, 
 SENT_BACK = "Test the pathology and imaging downtime contingency plan every six months"
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
-def titled(title: str) -> Action:
-    db.session.expire_all()
-    return db.session.scalar(select(Action).where(Action.title == title))
 
 
-def department(code: str, service: str) -> Department:
-    return db.session.scalar(select(Department).join(Hospital, Department.hospital_id == Hospital.id)
-                             .where(Hospital.ods_code == code, Department.service_code == service))
 
 
 def last_event() -> int:

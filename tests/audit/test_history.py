@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-from html import unescape
 
 from app.extensions import db
 from app.organisations.models import Hospital
-
-
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+from tests.support import page_text
 
 
 def history(html: str) -> str:

@@ -12,9 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from app.presentation import page_numbers
 from app.extensions import db
 from app.organisations.services import create_department, create_hospital, create_trust
+from app.presentation import page_numbers
+from tests.support import page_text
 
 
 def utc(*parts: int) -> datetime:
@@ -58,8 +59,6 @@ def rows(html: str) -> list[list[str]]:
     return parser.rows
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def csv_rows(response) -> list[list[str]]:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from app import create_app
 from app.auth.models import LoginAttempt, User
 from app.auth.services import MAX_FAILURES, set_active
 from app.extensions import db

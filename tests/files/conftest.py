@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.demo.documents import pdf as make_pdf
+
 
 @pytest.fixture(autouse=True)
 def uploads(app, tmp_path: Path) -> Path:
@@ -15,30 +17,6 @@ def uploads(app, tmp_path: Path) -> Path:
     folder = tmp_path / "uploads"
     app.config["UPLOAD_FOLDER"] = str(folder)
     return folder
-
-
-def build_pdf(text: str = "Quality Ledger") -> bytes:
-    """A small, valid one-page PDF: header, objects, cross-reference table and trailer."""
-    stream = f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 def build_docx() -> bytes:
@@ -53,7 +31,7 @@ def build_docx() -> bytes:
 
 @pytest.fixture
 def pdf() -> bytes:
-    return build_pdf()
+    return make_pdf()
 
 
 @pytest.fixture
@@ -82,7 +60,7 @@ def ole(stream_name: str) -> bytes:
 def samples() -> dict[str, bytes]:
     """Real byte prefixes of each kind of file, by name."""
     return {
-        "pdf": build_pdf(),
+        "pdf": make_pdf(),
         "png": build_png(),
         "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 32,
         "gif": b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00"

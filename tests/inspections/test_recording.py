@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.audit.models import AuditEvent
+from app.demo.documents import pdf
 from app.extensions import db
 from app.files.models import StoredFile
 from app.inspections.grids import hospital_grid
@@ -25,25 +26,7 @@ from app.organisations.services import retire_department
 WEB = "https://www.cqc.org.uk/location/R1HKH/reports"
 
 
-def build_pdf() -> bytes:
-    """A small valid PDF (header, one page, cross-reference table, trailer)."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
-    return bytes(out)
-
-
-PDF = build_pdf()
+PDF = pdf()  # a small valid one-page PDF (app/demo/documents.py)
 HTML = b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 48
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -15,7 +14,8 @@ from app.extensions import db
 from app.inspections.grids import hospital_grid
 from app.inspections.models import Finding, Inspection
 from app.inspections.services import create_inspection
-from app.organisations.models import Department, Hospital
+from app.organisations.models import Hospital
+from tests.support import department, page_text
 
 ROLES = ("admin", "quality", "lead", "viewer")
 ARCHIVE_FIELDS = {"archived_at", "archived_by_id", "archive_reason"}
@@ -57,8 +57,6 @@ def table_rows(html: str, table_id: str) -> list[list[str]]:
     return [row for row in parser.rows if row]
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def findings_section(html: str) -> str:
@@ -70,12 +68,6 @@ def by_ref(ref: str) -> Inspection:
     return db.session.scalar(select(Inspection).where(Inspection.report_ref == ref))
 
 
-def department(hospital_code: str, service: str) -> Department:
-    return db.session.scalar(
-        select(Department)
-        .join(Hospital, Department.hospital_id == Hospital.id)
-        .where(Hospital.ods_code == hospital_code, Department.service_code == service)
-    )
 
 
 def last_event_id() -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -27,12 +26,11 @@ from app.organisations.services import (
     update_hospital,
     update_trust,
 )
+from tests.support import page_text
 
 TODAY = date.today()
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def _count(model) -> int:

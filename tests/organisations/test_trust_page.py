@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -18,7 +17,13 @@ from app.domain.actions import FINISHED
 from app.domain.ratings import GRID_COLUMNS, RATINGS
 from app.extensions import db
 from app.inspections.grids import hospital_grid, trust_grid
-from app.inspections.services import CellInput, add_enforcement, create_inspection, publish, record_ratings
+from app.inspections.services import (
+    CellInput,
+    add_enforcement,
+    create_inspection,
+    publish,
+    record_ratings,
+)
 from app.organisations.models import Hospital
 from app.organisations.services import (
     create_department,
@@ -27,6 +32,7 @@ from app.organisations.services import (
     trust_by_code,
     update_trust,
 )
+from tests.support import page_text
 
 HOSPITALS = [
     "Mile End Hospital",
@@ -75,8 +81,6 @@ def table_rows(html: str, css_class: str) -> list[list[str]]:
     return [row for row in parser.rows if row]
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def rating_and_month(cell: str) -> tuple[str, str]:

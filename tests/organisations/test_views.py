@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
-from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from app.extensions import db
 from app.inspections.services import CellInput, create_inspection, publish, record_ratings
 from app.organisations.services import create_hospital, create_trust
+from tests.support import page_text
 
 
 class _Tables(HTMLParser):
@@ -57,8 +56,6 @@ def table_rows(html: str, css_class: str) -> list[list[str]]:
     return [row for row in parser.rows if row]
 
 
-def page_text(html: str) -> str:
-    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def grid_rows(html: str) -> dict[str, list[str]]:
