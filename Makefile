@@ -39,3 +39,8 @@ run: assets demo
 # TEST_DATABASE_URL=postgresql://... runs the same suite on PostgreSQL.
 test: assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The board pack benchmark (issue 6): build + render against WeasyPrint alone, and re-downloads.
+.PHONY: bench-pack
+bench-pack: install
+	$(BIN)/python scripts/bench_board_pack.py

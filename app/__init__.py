@@ -49,6 +49,7 @@ def register_extensions(app: Flask) -> None:
     from app.actions import models as _actions  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
+    from app.boardpacks import models as _boardpacks  # noqa: F401
     from app.files import models as _files  # noqa: F401
     from app.inspections import models as _inspections  # noqa: F401
     from app.organisations import models as _organisations  # noqa: F401
@@ -74,11 +75,12 @@ def register_blueprints(app: Flask) -> None:
     from app.actions import bp as actions, views as _actions_views  # noqa: F401
     from app.audit import bp as audit, views as _audit_views  # noqa: F401
     from app.auth import bp as auth, views as _auth_views  # noqa: F401
+    from app.boardpacks import bp as boardpacks, views as _boardpacks_views  # noqa: F401
     from app.files import bp as files, views as _files_views  # noqa: F401
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, files, auth, audit):
+    for blueprint in (organisations, inspections, actions, boardpacks, files, auth, audit):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)
@@ -93,6 +95,7 @@ def register_error_pages(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.auth.commands import create_admin
+    from app.boardpacks.commands import board_pack
     from app.demo.commands import seed_demo
     from app.inspections.commands import grid
     from app.reminders.commands import send_reminders
@@ -102,4 +105,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(grid)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(board_pack)
     app.cli.add_command(seed_synthetic_command)

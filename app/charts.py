@@ -268,3 +268,134 @@ def ratings_timeline(
         font_family=FONT,
         font_size=12,
     )
+
+
+# -- Open and closed actions by month (board packs) ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """One month of actions: how many were open at its end and how many were completed in it."""
+
+    month: date  # the first day of the month
+    open: int
+    closed: int
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(first: date) -> date:
+    following = _month_start(first, -1)
+    return date.fromordinal(following.toordinal() - 1)
+
+
+def open_closed_by_month(
+    actions: Sequence[tuple[date, str, date | None]], until: date, months: int = 12
+) -> tuple[MonthCount, ...]:
+    """The last `months` months up to `until` (its month included, counted to `until`), oldest
+    first. Each action is (raised on, status, completed on). Open at a month's end: raised by
+    then and not completed by then; cancelled actions are left out, as they have no date of
+    closing. Closed in a month: completed within it (a completion later sent back has no date)."""
+    counts = []
+    for back in range(months - 1, -1, -1):
+        first = _month_start(until, back)
+        last = min(_month_end(first), until)
+        opened = closed = 0
+        for raised_on, status, completed_on in actions:
+            if status == "cancelled":
+                continue
+            if raised_on <= last and (completed_on is None or completed_on > last):
+                opened += 1
+            if completed_on is not None and first <= completed_on <= last:
+                closed += 1
+        counts.append(MonthCount(first, opened, closed))
+    return tuple(counts)
+
+
+# Open: a dark solid bar; closed: a white bar with a dark dashed edge. They differ in greyscale
+# and without colour; each bar also carries its number.
+OPEN_LOOK = Look("#005eb8", "#ffffff", "#003087", None, "square", "Open")
+CLOSED_LOOK = Look("#ffffff", "#212b32", "#212b32", "4 2", "circle", "Closed")
+BARS_HEIGHT = 150
+
+
+def open_closed_chart(
+    months: Sequence[MonthCount], *, title: str, description: str = "", id_prefix: str = "actions"
+) -> str:
+    """A bar chart of actions open at each month's end beside those completed in the month.
+
+    Same conventions as ratings_timeline: self-contained SVG, presentation attributes only,
+    titles on every bar, a fixed viewBox 760 wide."""
+    left, top = 44, 16
+    plot_width = WIDTH - left - RIGHT
+    biggest = max([1, *(m.open for m in months), *(m.closed for m in months)])
+    step = max(1, math.ceil(biggest / 5))
+    scale_top = step * math.ceil(biggest / step)
+    scale = BARS_HEIGHT / scale_top
+    base = top + BARS_HEIGHT
+    height = base + AXIS + LEGEND
+    slot = plot_width / max(len(months), 1)
+    bar = min(22.0, slot / 2 - 4)
+
+    body = [
+        _tag("title", escape(title), id=f"{id_prefix}-title"),
+        _tag("desc", escape(description or title), id=f"{id_prefix}-desc"),
+        _tag("rect", x=0, y=0, width=WIDTH, height=_num(height), fill="#ffffff"),
+    ]
+    grid = []
+    for value in range(0, scale_top + 1, step):
+        gy = base - value * scale
+        grid.append(_tag("line", x1=left, y1=_num(gy), x2=WIDTH - RIGHT, y2=_num(gy),
+                         stroke="#d8dde0" if value else "#212b32", stroke_width=1))
+        grid.append(_tag("text", str(value), x=left - 6, y=_num(gy + 4), text_anchor="end", fill="#212b32"))
+    body.append(_tag("g", "".join(grid), class_="ql-chart__axis", aria_hidden="true"))
+
+    for index, month in enumerate(months):
+        x0 = left + slot * index + slot / 2 - bar - 2
+        label = f"{month.month:%b %Y}"
+        parts = []
+        for offset, (count, style, words) in enumerate(
+            ((month.open, OPEN_LOOK, "open at the end of the month"),
+             (month.closed, CLOSED_LOOK, "completed in the month"))
+        ):
+            bx = x0 + offset * (bar + 4)
+            bar_height = count * scale
+            parts.append(_tag("g", "".join([
+                _tag("title", escape(f"{label}: {count} {words}")),
+                _tag("rect", x=_num(bx), y=_num(base - bar_height), width=_num(bar), height=_num(bar_height),
+                     fill=style.fill, stroke=style.stroke, stroke_width=1.5, stroke_dasharray=style.dash),
+                _tag("text", str(count), x=_num(bx + bar / 2), y=_num(base - bar_height - 4),
+                     text_anchor="middle", fill="#212b32", font_size=11),
+            ]), class_="ql-chart__bar", data_series=style.short.lower(), data_count=count))
+        parts.append(_tag("text", escape(f"{month.month:%b}"), x=_num(x0 + bar + 2), y=_num(base + 16),
+                          text_anchor="middle", fill="#212b32"))
+        if index == 0 or month.month.month == 1:
+            parts.append(_tag("text", str(month.month.year), x=_num(x0 + bar + 2), y=_num(base + 28),
+                              text_anchor="middle", fill="#4c6272", font_size=10))
+        body.append(_tag("g", "".join(parts), class_="ql-chart__month", data_month=month.month.isoformat()))
+
+    legend_y = base + AXIS + LEGEND / 2
+    legend = []
+    x = 12.0
+    for style, words in ((OPEN_LOOK, "Open at the end of the month"), (CLOSED_LOOK, "Completed in the month")):
+        legend.append(_tag("rect", x=_num(x), y=_num(legend_y - 8), width=26, height=16, fill=style.fill,
+                           stroke=style.stroke, stroke_width=1.5, stroke_dasharray=style.dash))
+        legend.append(_tag("text", escape(words), x=_num(x + 32), y=_num(legend_y + 4), fill="#212b32"))
+        x += 32 + len(words) * CHAR + 24
+    body.append(_tag("g", "".join(legend), class_="ql-chart__legend"))
+    return _tag(
+        "svg",
+        "".join(body),
+        xmlns=SVG_NS,
+        viewBox=f"0 0 {WIDTH} {_num(height)}",
+        width=WIDTH,
+        height=_num(height),
+        role="img",
+        aria_labelledby=f"{id_prefix}-title {id_prefix}-desc",
+        class_="ql-chart",
+        font_family=FONT,
+        font_size=12,
+    )

@@ -134,6 +134,12 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     ("actions.import_form", "GET"): QUALITY_ONLY,
     ("actions.import_upload", "POST"): QUALITY_ONLY,
     ("actions.import_template", "GET"): QUALITY_ONLY,
+    # Board packs: everyone may preview and download; only quality may issue to the board
+    ("boardpacks.choose", "GET"): EVERY_ROLE,
+    ("boardpacks.download", "GET"): EVERY_ROLE,
+    ("boardpacks.issue", "POST"): QUALITY_ONLY,
+    ("boardpacks.issued", "GET"): EVERY_ROLE,
+    ("boardpacks.issued_pack", "GET"): EVERY_ROLE,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -194,8 +200,26 @@ def samples(demo, make_user):  # type: ignore[no-untyped-def]
         "file_id": report.id,
         "evidence_id": action.evidence[0].id,  # the demo's first action has evidence
         "filename": "css/app.css",
+        "pack_id": _issued_pack_id(users["quality"]),
     }
     return values, {role: user.id for role, user in users.items()}
+
+
+def _issued_pack_id(issuer) -> int:  # type: ignore[no-untyped-def]
+    """An issued board pack to download (its bytes need not be a rendered pack here)."""
+    import hashlib
+    from datetime import date
+
+    from app.boardpacks.models import IssuedPack, IssuedPackContent
+
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    pack = IssuedPack(trust_id=db.session.scalar(select(Inspection.trust_id).limit(1)), title="Sample",
+                      as_of=date.today(), generated_by_id=issuer.id, sha256=hashlib.sha256(pdf).hexdigest(), size=len(pdf))
+    db.session.add(pack)
+    db.session.flush()
+    db.session.add(IssuedPackContent(pack_id=pack.id, pdf=pdf))
+    db.session.commit()
+    return pack.id
 
 
 def outcome(response) -> str:  # type: ignore[no-untyped-def]

@@ -317,6 +317,15 @@ MUTATIONS = [
              lambda w: [("update", "users", w["viewer"].id, {"session_token": CHANGED})]),
     # The action workflow and evidence (after complete_action above, the world's action is completed)
     *_ACTION_WORKFLOW,
+    # Issuing a board pack keeps its PDF: one event for the issued pack (its bytes sit in
+    # issued_pack_contents, identified in the event by the sha256).
+    Mutation("boardpacks.issue", "quality", lambda w: {}, lambda w: {
+        "subject": "R1HKH", "as_of": date.today().isoformat(),
+    }, lambda w: [("create", "issued_packs", w["id_of"]("issued_packs", "hospital_id", w["whipps"]), {
+        "id": ANY, "trust_id": (None, w["trust"]), "hospital_id": (None, w["whipps"]), "title": ANY,
+        "as_of": (None, date.today().isoformat()), "generated_at": ANY, "generated_by_id": (None, w["quality"].id),
+        "sha256": ANY, "size": ANY,
+    })]),
 ]
 
 

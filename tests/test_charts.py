@@ -216,3 +216,54 @@ def test_the_module_imports_neither_flask_nor_sqlalchemy():
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert not imported & {"flask", "flask_sqlalchemy", "sqlalchemy", "app", "jinja2", "markupsafe"}
+
+
+# -- Open and closed actions by month (board packs) ----------------------------------------------
+
+from app.charts import MonthCount, open_closed_by_month, open_closed_chart  # noqa: E402
+
+ACTIONS = [
+    (date(2025, 11, 20), "open", None),  # open all year
+    (date(2026, 1, 10), "completed", date(2026, 3, 2)),  # open Jan-Feb, closed in March
+    (date(2026, 2, 1), "verified", date(2026, 2, 27)),  # raised and closed in February
+    (date(2026, 5, 5), "cancelled", None),  # cancelled: no date of closing, left out
+    (date(2026, 11, 29), "open", None),  # after the position date
+]
+
+
+@pytest.mark.parametrize(
+    "month, open_, closed",
+    [
+        (date(2025, 12, 1), 1, 0),
+        (date(2026, 1, 1), 2, 0),
+        (date(2026, 2, 1), 2, 1),
+        (date(2026, 3, 1), 1, 1),
+        (date(2026, 11, 1), 1, 0),
+    ],
+)
+def test_open_at_month_end_and_completed_in_the_month(month, open_, closed):
+    months = {m.month: m for m in open_closed_by_month(ACTIONS, date(2026, 11, 28))}
+    assert len(months) == 12 and min(months) == date(2025, 12, 1) and max(months) == date(2026, 11, 1)
+    assert (months[month].open, months[month].closed) == (open_, closed)
+
+
+def test_months_cross_the_year_end():
+    months = open_closed_by_month([], date(2026, 2, 14), months=3)
+    assert [m.month for m in months] == [date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+
+
+def test_the_bar_chart_is_self_contained_and_labels_every_bar():
+    months = (MonthCount(date(2026, 1, 1), 3, 1), MonthCount(date(2026, 2, 1), 0, 2))
+    svg = open_closed_chart(months, title="Actions <of> A & B", id_prefix="oc")
+    root = parse(svg)
+    assert root.find(f"{SVG}title").text == "Actions <of> A & B"
+    bars = [g for g in root.iter(f"{SVG}g") if g.get("class") == "ql-chart__bar"]
+    assert [(b.get("data-series"), b.get("data-count")) for b in bars] == [
+        ("open", "3"), ("closed", "1"), ("open", "0"), ("closed", "2")]
+    assert [b.find(f"{SVG}title").text for b in bars][:2] == [
+        "Jan 2026: 3 open at the end of the month", "Jan 2026: 1 completed in the month"]
+    assert "<style" not in svg and "<script" not in svg and "href" not in svg
+    # Open and closed differ without colour: one is filled, the other outlined and dashed.
+    open_rect, closed_rect = (b.find(f"{SVG}rect") for b in bars[:2])
+    assert closed_rect.get("fill") == "#ffffff" and closed_rect.get("stroke-dasharray")
+    assert open_rect.get("fill") != "#ffffff" and open_rect.get("stroke-dasharray") is None

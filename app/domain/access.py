@@ -21,6 +21,7 @@ EVERYONE = frozenset(ROLES)
 PERMISSIONS: dict[str, frozenset[str]] = {
     "read": EVERYONE,
     "download_board_packs": EVERYONE,
+    "issue_board_packs": frozenset({"quality"}),
     "manage_users": frozenset({"admin"}),
     "view_audit": frozenset({"admin", "quality"}),
     "record_inspections": frozenset({"quality"}),

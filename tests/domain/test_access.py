@@ -10,6 +10,7 @@ from app.domain.access import PERMISSIONS, ROLES, UnknownPermission, allowed, ma
 EXPECTED = {
     "read": (True, True, True, True),
     "download_board_packs": (True, True, True, True),
+    "issue_board_packs": (False, True, False, False),
     "manage_users": (True, False, False, False),
     "view_audit": (True, True, False, False),
     "record_inspections": (False, True, False, False),
