@@ -118,8 +118,8 @@ NAVIGATION = (
     ("Hospitals", "organisations.home", "read"),
     ("Inspections", "inspections.inspection_list", "read"),
     ("Actions", "actions.board", "read"),
-    ("Board packs", "boardpacks.choose", "download_board_packs"),
     ("My actions", "actions.my_actions", "update_actions"),
+    ("Board packs", "boardpacks.choose", "download_board_packs"),
     ("Audit log", "audit.log", "view_audit"),
     ("Users", "auth.users", "manage_users"),
 )

@@ -32,10 +32,10 @@ def nav_links(page: Page) -> list[str]:
 
 # role -> (nav links, may archive, may post updates, may open the users page, may read the audit log)
 ROLES = {
-    "admin": (["Hospitals", "Inspections", "Actions", "Audit log", "Users"], True, False, True, True),
-    "quality": (["Hospitals", "Inspections", "Actions", "My actions", "Audit log"], True, True, False, True),
-    "lead": (["Hospitals", "Inspections", "Actions", "My actions"], False, True, False, False),
-    "viewer": (["Hospitals", "Inspections", "Actions"], False, False, False, False),
+    "admin": (["Hospitals", "Inspections", "Actions", "Board packs", "Audit log", "Users"], True, False, True, True),
+    "quality": (["Hospitals", "Inspections", "Actions", "My actions", "Board packs", "Audit log"], True, True, False, True),
+    "lead": (["Hospitals", "Inspections", "Actions", "My actions", "Board packs"], False, True, False, False),
+    "viewer": (["Hospitals", "Inspections", "Actions", "Board packs"], False, False, False, False),
 }
 
 
