@@ -8,16 +8,19 @@ and border pattern, its word is printed inside the bar where it fits, and every 
 <title> with the rating in words and its dates. The pages put a data table beside the chart
 for screen readers; the chart itself is labelled as an image that sums it up.
 
-Imports neither Flask nor SQLAlchemy.
+Imports neither Flask nor SQLAlchemy: plain data from app.domain in, markup out.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
+
+from app.domain.grid import RatedCell
+from app.domain.ratings import is_rating
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -77,6 +80,33 @@ class Span:
 class Lane:
     label: str
     spans: tuple[Span, ...]
+
+
+def lane_spans(
+    history: Sequence[RatedCell], ends_on: date, notes: Mapping[Hashable, str] | None = None
+) -> tuple[Span, ...]:
+    """A cell's published values as spans, each in force until the value that replaced it.
+
+    DOMAIN.md "The ratings grid": a later non-rating never displaces an earlier rating, so a
+    rating lasts until the next rating; a non-rating is in force only while the cell has no
+    rating at all (until the next value), and one published after a rating was never in force.
+    `notes` gives each report's words for the marks' titles.
+    """
+    notes = notes or {}
+    spans = []
+    for index, cell in enumerate(history):
+        note = notes.get(cell.report_id, "")
+        later = history[index + 1:]
+        if is_rating(cell.rating):
+            replaced = next((c.published_on for c in later if is_rating(c.rating)), None)
+        elif any(is_rating(c.rating) for c in history[:index]):
+            spans.append(Span(cell.rating, cell.published_on, None, note))
+            continue
+        else:
+            replaced = later[0].published_on if later else None
+        end = min(replaced, ends_on) if replaced else ends_on
+        spans.append(Span(cell.rating, cell.published_on, max(end, cell.published_on), note))
+    return tuple(spans)
 
 
 def look(rating: str) -> Look:

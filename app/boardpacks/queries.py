@@ -22,10 +22,8 @@ from app.actions.models import Action, ActionUpdate
 from app.actions.queries import answers_must_do, is_overdue
 from app.auth.models import User
 from app.domain.actions import FINISHED
-from app.domain.grid import RatedCell, current_grid, median_age_days
-from app.domain.ratings import GRID_COLUMNS
 from app.extensions import db
-from app.inspections.grids import GridRow, HospitalGrid, TrustGrid, lifetimes_of, row_key, service_order
+from app.inspections.grids import published_cells
 from app.inspections.models import Enforcement, Inspection, RatingCell
 from app.organisations.models import Department, Hospital, Trust
 
@@ -54,107 +52,13 @@ def subject_by_code(code: str) -> Trust | Hospital | None:
 # -- Rating cells and grids ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CellRecord:
-    scope: str
-    hospital_id: int | None
-    department_id: int | None
-    key_question: str
-    rating: str
-    illustrative: bool
-    report_id: int
-    published_on: date
-
-    @property
-    def row(self) -> tuple[str, int]:
-        if self.scope == "trust":
-            return ("trust", 0)
-        return row_key(self.scope, self.hospital_id, self.department_id)  # type: ignore[arg-type]
-
-    def rated(self) -> RatedCell:
-        return RatedCell(self.row, self.key_question, self.rating, self.published_on, self.report_id)
-
-
-def official_cells(trust_id: int, hospital_id: int | None, as_of: date) -> list[CellRecord]:
-    """Every official published rating cell of the trust (or of one hospital) up to as_of: one
-    query. Archived inspections no longer count."""
-    place = RatingCell.trust_id == trust_id
+def official_cells(trust_id: int, hospital_id: int | None, as_of: date) -> list[Any]:
+    """Every official published rating cell of the trust (or of one hospital) up to as_of, as
+    app.inspections.grids.published_cells rows: one query. Archived inspections no longer count."""
+    place = [RatingCell.trust_id == trust_id]
     if hospital_id is not None:
-        place = and_(place, RatingCell.hospital_id == hospital_id)
-    rows = db.session.execute(
-        select(
-            RatingCell.scope, RatingCell.hospital_id, RatingCell.department_id, RatingCell.key_question,
-            RatingCell.rating, RatingCell.illustrative, Inspection.id, Inspection.published_on,
-        )
-        .join(Inspection, RatingCell.inspection_id == Inspection.id)
-        .where(
-            place,
-            Inspection.source == "official",
-            Inspection.status == "published",
-            Inspection.archived_at.is_(None),
-            Inspection.published_on <= as_of,
-        )
-    ).all()
-    return [CellRecord(*row) for row in rows]
-
-
-def _illustrative(records: Iterable[CellRecord], grid: dict[Any, Any]) -> frozenset[tuple[tuple[str, int], str]]:
-    return frozenset(
-        (r.row, r.key_question)
-        for r in records
-        if r.illustrative and (cell := grid.get((r.row, r.key_question))) and cell.report_id == r.report_id
-    )
-
-
-def hospital_grid_of(hospital: Hospital, records: Sequence[CellRecord], as_of: date) -> HospitalGrid:
-    """app.inspections.grids.hospital_grid from records already read (the hospital's own cells)
-    and departments already loaded: no query."""
-    departments = list(hospital.departments)
-    grid = current_grid([r.rated() for r in records], as_of, lifetimes=lifetimes_of(departments))
-    present = {row for row, _ in grid}
-    ordered = sorted(
-        (d for d in departments if ("department", d.id) in present),
-        key=lambda d: (service_order(d.service_code), d.name),
-    )
-    rows = [
-        GridRow(("department", d.id), d.name, d.service_code,
-                tuple(grid.get((("department", d.id), kq)) for kq in GRID_COLUMNS))
-        for d in ordered
-    ]
-    own = ("hospital", hospital.id)
-    if own in present:
-        rows.append(GridRow(own, f"Overall for {hospital.name}", None,
-                            tuple(grid.get((own, kq)) for kq in GRID_COLUMNS)))
-    return HospitalGrid(
-        hospital_code=hospital.ods_code,
-        hospital_name=hospital.name,
-        as_of=as_of,
-        official=True,
-        rows=tuple(rows),
-        illustrative=_illustrative(records, grid),
-        median_age_days=median_age_days(grid, as_of),
-    )
-
-
-def trust_grid_of(trust: Trust, grids: Sequence[HospitalGrid], hospitals: Sequence[Hospital],
-                  records: Sequence[CellRecord], as_of: date) -> TrustGrid:
-    """app.inspections.grids.trust_grid from the hospital grids just built (each hospital's own
-    row) and the trust's own cells: no query."""
-    trust_records = [r for r in records if r.scope == "trust"]
-    grid = current_grid([r.rated() for r in trust_records], as_of)
-    trust_key = ("trust", 0)
-    rows = []
-    illustrative: set[tuple[tuple[str, int], str]] = set()
-    for hospital, hospital_grid in sorted(zip(hospitals, grids), key=lambda pair: pair[0].name):
-        own = ("hospital", hospital.id)
-        row = next((r for r in hospital_grid.rows if r.key == own), None)
-        cells = row.cells if row else (None,) * len(GRID_COLUMNS)
-        rows.append(GridRow(own, hospital.name, None, cells))
-        illustrative |= {item for item in hospital_grid.illustrative if item[0] == own}
-    rows.append(GridRow(("trust", trust.id), f"Overall for {trust.name}", None,
-                        tuple(grid.get((trust_key, kq)) for kq in GRID_COLUMNS)))
-    illustrative |= {(("trust", trust.id), kq) for (_, kq) in _illustrative(trust_records, grid)}
-    return TrustGrid(trust.ods_code, trust.name, as_of, True, tuple(rows), frozenset(illustrative))
+        place.append(RatingCell.hospital_id == hospital_id)
+    return published_cells(*place, Inspection.source == "official", Inspection.published_on <= as_of)
 
 
 # -- Reports and enforcement -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -20,21 +21,33 @@ from sqlalchemy.orm import joinedload
 from app.audit.services import record
 from app.boardpacks import queries
 from app.boardpacks.models import IssuedPack, IssuedPackContent
-from app.charts import Lane, MonthCount, open_closed_by_month, open_closed_chart, ratings_timeline
+from app.charts import (
+    Lane,
+    MonthCount,
+    lane_spans,
+    open_closed_by_month,
+    open_closed_chart,
+    ratings_timeline,
+)
 from app.domain import inspections as vocab
 from app.domain.actions import STATUSES
 from app.domain.changes import DOWN, NEW, NONE, SAME, UP
 from app.domain.grid import GridCell, cell_history
 from app.domain.ratings import GRID_COLUMNS, OVERALL
 from app.extensions import db
-from app.inspections.grids import GridRow, HospitalGrid, TrustGrid
+from app.inspections.grids import (
+    GridRow,
+    HospitalGrid,
+    TrustGrid,
+    hospital_grid_from,
+    rated_cells,
+    trust_grid_from,
+)
 from app.inspections.models import Finding
 from app.inspections.queries import finding_rows
 from app.organisations.models import Hospital, Trust
-from app.presentation import long_date
 
-# A pure helper of the department page: a cell's history as timeline spans.
-from app.organisations.views.departments import lane_spans
+from app.presentation import long_date
 
 OVERALL_INDEX = GRID_COLUMNS.index(OVERALL)
 
@@ -215,10 +228,10 @@ def _changes(place: str, grid: HospitalGrid | None, report: Report | None) -> Ch
     return ChangeSummary(place, report, changed, counts)
 
 
-def _timeline(hospital: Hospital, records: Sequence[queries.CellRecord], reports: dict[int, Report],
+def _timeline(hospital: Hospital, records: Sequence[Any], reports: dict[int, Report],
               as_of: date) -> str | None:
     own = ("hospital", hospital.id)
-    cells = [r.rated() for r in records if r.row == own]
+    cells = [c for c in rated_cells(records) if c.row == own]
     if not cells:
         return None
     notes = {report_id: report.label for report_id, report in reports.items()}
@@ -240,15 +253,17 @@ def short_name(name: str) -> str:
     return name
 
 
-def _overview(trust: Trust, hospitals: Sequence[Hospital], records: Sequence[queries.CellRecord],
+def _overview(trust: Trust, hospitals: Sequence[Hospital], records: Sequence[Any],
               as_of: date) -> str | None:
     lanes = []
+    rated = rated_cells(records)
     for hospital in hospitals:
         own = ("hospital", hospital.id)
-        history = cell_history([r.rated() for r in records if r.row == own], own, OVERALL)
+        history = cell_history([c for c in rated if c.row == own], own, OVERALL)
         if history:
             lanes.append(Lane(short_name(hospital.name), lane_spans(history, as_of)))
-    trust_history = cell_history([r.rated() for r in records if r.scope == "trust"], ("trust", 0), OVERALL)
+    trust_row = ("trust", trust.id)
+    trust_history = cell_history([c for c in rated if c.row == trust_row], trust_row, OVERALL)
     if trust_history:
         lanes.append(Lane("Trust", lane_spans(trust_history, as_of)))
     if not lanes:
@@ -290,7 +305,7 @@ def build_pack(subject: Trust | Hospital, as_of: date, *, generated_by: str, gen
     grids = []
     for hospital in hospitals:
         own_records = by_hospital.get(hospital.id, [])
-        grid = queries.hospital_grid_of(hospital, own_records, as_of)
+        grid = hospital_grid_from(hospital, list(hospital.departments), own_records, as_of)
         grids.append(grid)
         own_row = next((row for row in grid.rows if row.key == ("hospital", hospital.id)), None)
         sections.append(HospitalSection(
@@ -304,7 +319,7 @@ def build_pack(subject: Trust | Hospital, as_of: date, *, generated_by: str, gen
 
     trust_grid = trust_changes = overview = None
     if hospital_id is None:
-        trust_grid = queries.trust_grid_of(trust, grids, hospitals, records, as_of)
+        trust_grid = trust_grid_from(trust, hospitals, records, as_of)
         trust_row = trust_grid.rows[-1]
         trust_only = HospitalGrid(trust.ods_code, trust.name, as_of, True, (trust_row,),
                                   trust_grid.illustrative, None)

@@ -75,11 +75,15 @@ class HospitalGrid:
         }
 
 
-def _published_cells(hospital_ids: Sequence[int], *extra: Any) -> list[Any]:
+def published_cells(*conditions: Any) -> list[Any]:
+    """Published cells of unarchived inspections matching `conditions`, one query: rows with
+    scope, trust_id, hospital_id, department_id, key_question, rating, illustrative, and the
+    report's id, published_on and source. The assembly functions below take these rows."""
     query = (
         select(
-            RatingCell.hospital_id,
             RatingCell.scope,
+            RatingCell.trust_id,
+            RatingCell.hospital_id,
             RatingCell.department_id,
             RatingCell.key_question,
             RatingCell.rating,
@@ -90,11 +94,10 @@ def _published_cells(hospital_ids: Sequence[int], *extra: Any) -> list[Any]:
         )
         .join(Inspection, RatingCell.inspection_id == Inspection.id)
         .where(
-            RatingCell.hospital_id.in_(hospital_ids),
             Inspection.status == "published",
             # An archived inspection's ratings no longer count.
             Inspection.archived_at.is_(None),
-            *extra,
+            *conditions,
         )
     )
     return list(db.session.execute(query))
@@ -104,18 +107,37 @@ def row_key(scope: str, hospital_id: int, department_id: int | None) -> tuple[st
     return ("department", department_id) if scope == "department" else ("hospital", hospital_id)  # type: ignore[return-value]
 
 
-def _rated(rows: Iterable[Any]) -> list[RatedCell]:
+def record_row(record: Any) -> tuple[str, int]:
+    """The grid row of a published_cells row: ("trust", id), ("hospital", id) or ("department", id)."""
+    if record.scope == "trust":
+        return ("trust", record.trust_id)
+    return row_key(record.scope, record.hospital_id, record.department_id)
+
+
+def rated_cells(records: Iterable[Any]) -> list[RatedCell]:
+    """published_cells rows as the domain's RatedCells."""
     return [
         RatedCell(
-            row=row_key(r.scope, r.hospital_id, r.department_id),
+            row=record_row(r),
             key_question=r.key_question,
             rating=r.rating,
             published_on=r.published_on,
             report_id=r.id,
             official=r.source == "official",
         )
-        for r in rows
+        for r in records
     ]
+
+
+def _illustrative(records: Iterable[Any], grid: dict[Any, GridCell]) -> frozenset[tuple[tuple[str, int], str]]:
+    """The cells of `grid` whose current value is an illustrative (demo) one."""
+    return frozenset(
+        (record_row(r), r.key_question)
+        for r in records
+        if r.illustrative
+        and (cell := grid.get((record_row(r), r.key_question)))
+        and cell.report_id == r.id
+    )
 
 
 def hospital_departments(hospital_id: int) -> list[Department]:
@@ -143,18 +165,25 @@ def lifetimes_of(departments: Iterable[Department]) -> dict[tuple[str, int], Row
 
 
 def hospital_grid(hospital: Hospital, as_of: date, *, official: bool = True) -> HospitalGrid:
-    """The hospital's grid on `as_of`: per cell the latest published rating on or before it."""
-    records = _published_cells([hospital.id])
-    departments = hospital_departments(hospital.id)
-    lifetimes = lifetimes_of(departments)
-    grid = current_grid(_rated(records), as_of, official=official, lifetimes=lifetimes)
-    illustrative = frozenset(
-        (row_key(r.scope, r.hospital_id, r.department_id), r.key_question)
-        for r in records
-        if r.illustrative
-        and (cell := grid.get((row_key(r.scope, r.hospital_id, r.department_id), r.key_question)))
-        and cell.report_id == r.id
-    )
+    """The hospital's grid on `as_of`: per cell the latest published rating on or before it.
+    Three queries."""
+    records = published_cells(RatingCell.hospital_id == hospital.id)
+    return hospital_grid_from(hospital, hospital_departments(hospital.id), records, as_of, official=official)
+
+
+def hospital_grid_from(
+    hospital: Hospital,
+    departments: Sequence[Department],
+    records: Iterable[Any],
+    as_of: date,
+    *,
+    official: bool = True,
+) -> HospitalGrid:
+    """hospital_grid from rows already read (published_cells of the hospital) and its
+    departments already loaded (with their successors): no query. The board pack reads a whole
+    trust's cells at once and builds each hospital's grid with this."""
+    records = [r for r in records if r.scope != "trust"]
+    grid = current_grid(rated_cells(records), as_of, official=official, lifetimes=lifetimes_of(departments))
     present = {row for row, _ in grid}
     ordered = sorted(
         (d for d in departments if ("department", d.id) in present),
@@ -185,17 +214,17 @@ def hospital_grid(hospital: Hospital, as_of: date, *, official: bool = True) -> 
         as_of=as_of,
         official=official,
         rows=tuple(rows),
-        illustrative=illustrative,
+        illustrative=_illustrative(records, grid),
         median_age_days=median_age_days(grid, as_of),
     )
 
 
 def overall_ratings(hospital_ids: Sequence[int], as_of: date) -> dict[int, GridCell]:
     """Each hospital's current official Overall rating (its own row), in one query."""
-    records = _published_cells(
-        hospital_ids, RatingCell.scope == "hospital", RatingCell.key_question == OVERALL
+    records = published_cells(
+        RatingCell.hospital_id.in_(hospital_ids), RatingCell.scope == "hospital", RatingCell.key_question == OVERALL
     )
-    grid = current_grid(_rated(records), as_of)
+    grid = current_grid(rated_cells(records), as_of)
     return {row[1]: cell for (row, _), cell in grid.items()}
 
 
@@ -248,52 +277,18 @@ def trust_grid(trust: Trust, as_of: date, *, official: bool = True) -> TrustGrid
     """The trust's grid on `as_of`: per cell the latest published rating on or before it, for
     the hospitals' own rows and the trust's row, in one query whatever the number of hospitals
     (plus one for the trust's hospitals unless they are loaded already)."""
-    records = list(
-        db.session.execute(
-            select(
-                RatingCell.scope,
-                RatingCell.hospital_id,
-                RatingCell.key_question,
-                RatingCell.rating,
-                RatingCell.illustrative,
-                Inspection.id,
-                Inspection.published_on,
-                Inspection.source,
-            )
-            .join(Inspection, RatingCell.inspection_id == Inspection.id)
-            .where(
-                RatingCell.trust_id == trust.id,
-                RatingCell.scope.in_(("trust", "hospital")),
-                Inspection.status == "published",
-                Inspection.archived_at.is_(None),
-            )
-        )
-    )
+    records = published_cells(RatingCell.trust_id == trust.id, RatingCell.scope.in_(("trust", "hospital")))
+    return trust_grid_from(trust, trust.hospitals, records, as_of, official=official)
+
+
+def trust_grid_from(
+    trust: Trust, hospitals: Iterable[Hospital], records: Iterable[Any], as_of: date, *, official: bool = True
+) -> TrustGrid:
+    """trust_grid from rows already read (published_cells of the trust; department rows are
+    left out): no query."""
+    records = [r for r in records if r.scope in ("trust", "hospital")]
+    grid = current_grid(rated_cells(records), as_of, official=official)
     trust_key = ("trust", trust.id)
-
-    def key(record: Any) -> tuple[str, int]:
-        return trust_key if record.scope == "trust" else ("hospital", record.hospital_id)
-
-    grid = current_grid(
-        [
-            RatedCell(
-                row=key(r),
-                key_question=r.key_question,
-                rating=r.rating,
-                published_on=r.published_on,
-                report_id=r.id,
-                official=r.source == "official",
-            )
-            for r in records
-        ],
-        as_of,
-        official=official,
-    )
-    illustrative = frozenset(
-        (key(r), r.key_question)
-        for r in records
-        if r.illustrative and (cell := grid.get((key(r), r.key_question))) and cell.report_id == r.id
-    )
     rows = [
         GridRow(
             key=("hospital", h.id),
@@ -301,7 +296,7 @@ def trust_grid(trust: Trust, as_of: date, *, official: bool = True) -> TrustGrid
             service_code=None,
             cells=tuple(grid.get((("hospital", h.id), kq)) for kq in GRID_COLUMNS),
         )
-        for h in sorted(trust.hospitals, key=lambda h: h.name)
+        for h in sorted(hospitals, key=lambda h: h.name)
     ]
     rows.append(
         GridRow(
@@ -317,5 +312,5 @@ def trust_grid(trust: Trust, as_of: date, *, official: bool = True) -> TrustGrid
         as_of=as_of,
         official=official,
         rows=tuple(rows),
-        illustrative=illustrative,
+        illustrative=_illustrative(records, grid),
     )

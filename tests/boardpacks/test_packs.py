@@ -17,7 +17,7 @@ from app.actions.models import Action
 from app.boardpacks.queries import subject_by_code
 from app.boardpacks.services import build_pack
 from app.extensions import db
-from app.inspections.models import Finding, Inspection
+from app.inspections.models import Inspection
 from app.organisations.models import Hospital
 from app.presentation import long_date
 

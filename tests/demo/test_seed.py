@@ -6,7 +6,9 @@ import stat
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 
 from app.actions.models import Action, Incident
 from app.audit.models import AuditEvent
@@ -264,7 +266,8 @@ def _audited_models():
 
 def test_every_record_created_has_its_audit_event(demo):
     for model in _audited_models():
-        ids = set(db.session.scalars(select(model.id)))
+        (key,) = sa_inspect(model).primary_key
+        ids = set(db.session.scalars(select(key)))
         audited = db.session.scalars(
             select(AuditEvent.record_id).where(
                 AuditEvent.record_kind == model.__tablename__, AuditEvent.action == "create"

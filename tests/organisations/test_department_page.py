@@ -20,7 +20,7 @@ from app.inspections.models import Inspection
 from app.inspections.services import CellInput, create_inspection, publish, record_ratings
 from app.organisations.models import Department, Hospital
 from app.organisations.services import retire_department
-from app.organisations.views.departments import lane_spans
+from app.charts import lane_spans
 
 ROLES = ("admin", "quality", "lead", "viewer")
 SVG = "{http://www.w3.org/2000/svg}"

@@ -4,7 +4,7 @@ findings with the actions that answer them."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.actions.models import Action
 from app.auth.access import requires
-from app.charts import Lane, Span, ratings_timeline
+from app.charts import Lane, lane_spans, ratings_timeline
 from app.domain import inspections as vocab
 from app.domain.actions import STATUSES as ACTION_STATUSES
 from app.domain.catalogue import SERVICES
 from app.domain.grid import RatedCell, RowLifetime, cell_history, row_end_date
-from app.domain.ratings import GRID_COLUMNS, is_rating
+from app.domain.ratings import GRID_COLUMNS
 from app.extensions import db
 from app.inspections.models import Finding, Inspection, RatingCell
 from app.inspections.queries import finding_rows
@@ -45,33 +45,6 @@ class Timeline:
     reports: tuple[ReportRow, ...]
     ends_on: date | None  # when the department left the current grid, if it has
     until: date  # where the chart stops: that date, or today
-
-
-def lane_spans(
-    history: Sequence[RatedCell], ends_on: date, notes: Mapping[Hashable, str] | None = None
-) -> tuple[Span, ...]:
-    """A cell's published values as spans, each in force until the value that replaced it.
-
-    DOMAIN.md "The ratings grid": a later non-rating never displaces an earlier rating, so a
-    rating lasts until the next rating; a non-rating is in force only while the cell has no
-    rating at all (until the next value), and one published after a rating was never in force.
-    `notes` gives each report's words for the marks' titles.
-    """
-    notes = notes or {}
-    spans = []
-    for index, cell in enumerate(history):
-        note = notes.get(cell.report_id, "")
-        later = history[index + 1:]
-        if is_rating(cell.rating):
-            replaced = next((c.published_on for c in later if is_rating(c.rating)), None)
-        elif any(is_rating(c.rating) for c in history[:index]):
-            spans.append(Span(cell.rating, cell.published_on, None, note))
-            continue
-        else:
-            replaced = later[0].published_on if later else None
-        end = min(replaced, ends_on) if replaced else ends_on
-        spans.append(Span(cell.rating, cell.published_on, max(end, cell.published_on), note))
-    return tuple(spans)
 
 
 def department_timeline(department: Department, today: date) -> Timeline:
