@@ -13,15 +13,7 @@ from app.boardpacks.pdf import PackRenderError
 from app.boardpacks.queries import subject_by_code
 from app.boardpacks.rendering import pack_html, pdf_of
 from app.boardpacks.services import build_pack, change_words
-
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD, for example 2026-10-31.") from None
+from app.commands_support import parse_date
 
 
 def _writable(path: Path, option: str) -> Path:
@@ -34,7 +26,7 @@ def _writable(path: Path, option: str) -> Path:
 
 @click.command("board-pack")
 @click.argument("code")
-@click.option("--as-of", callback=_parse_date, help="The date of the position (YYYY-MM-DD); today when left out.")
+@click.option("--as-of", callback=parse_date, help="The date of the position (YYYY-MM-DD); today when left out.")
 @click.option("--output", "output", type=click.Path(path_type=Path), help="Write the PDF to this file.")
 @click.option("--html", "html", type=click.Path(path_type=Path), help="Write the HTML (styles included) to this file.")
 @with_appcontext

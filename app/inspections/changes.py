@@ -17,18 +17,12 @@ from app.inspections.grids import (
     HospitalGrid,
     hospital_departments,
     lifetimes_of,
-    row_key,
+    published_cells,
+    rated_cells,
+    record_row,
     service_order,
 )
 from app.inspections.models import Inspection, RatingCell
-
-
-def _cell_row(
-    scope: str, trust_id: int, hospital_id: int | None, department_id: int | None
-) -> tuple[str, int]:
-    if scope == "trust":
-        return ("trust", trust_id)
-    return row_key(scope, hospital_id, department_id)  # type: ignore[arg-type]
 
 
 def inspection_grid(inspection: Inspection) -> HospitalGrid:
@@ -39,7 +33,8 @@ def inspection_grid(inspection: Inspection) -> HospitalGrid:
     gave before this one's publication date (official compared with official only, internal
     with internal), or for a renamed service's first rating its predecessor's
     (app.domain.grid.previous_rating), and the change (app.domain.changes.compare). Four
-    queries whatever the number of earlier inspections. Raises ValueError for a draft: it has no publication date.
+    queries whatever the number of earlier inspections. Raises ValueError for a draft: it has
+    no publication date.
     """
     if inspection.published_on is None:
         raise ValueError("A draft inspection has no publication date to compare against.")
@@ -50,40 +45,14 @@ def inspection_grid(inspection: Inspection) -> HospitalGrid:
     stream = Inspection.source == "official" if official else Inspection.source != "official"
     # The same rows: the hospital's departments and its own row, and the trust's row.
     place = or_(RatingCell.hospital_id == inspection.hospital_id, RatingCell.scope == "trust")
-    earlier = db.session.execute(
-        select(
-            RatingCell.scope,
-            RatingCell.trust_id,
-            RatingCell.hospital_id,
-            RatingCell.department_id,
-            RatingCell.key_question,
-            RatingCell.rating,
-            Inspection.id,
-            Inspection.published_on,
-        )
-        .join(Inspection, RatingCell.inspection_id == Inspection.id)
-        .where(
-            RatingCell.trust_id == inspection.trust_id,
-            place,
-            stream,
-            Inspection.id != inspection.id,
-            Inspection.status == "published",
-            Inspection.archived_at.is_(None),
-            Inspection.published_on < inspection.published_on,
-        )
-    ).all()
-    history = [
-        RatedCell(
-            row=_cell_row(r.scope, r.trust_id, r.hospital_id, r.department_id),
-            key_question=r.key_question,
-            rating=r.rating,
-            published_on=r.published_on,
-            report_id=r.id,
-            official=official,
-        )
-        for r in earlier
-    ]
-
+    earlier = published_cells(
+        RatingCell.trust_id == inspection.trust_id,
+        place,
+        stream,
+        Inspection.id != inspection.id,
+        Inspection.published_on < inspection.published_on,
+    )
+    history = rated_cells(earlier)
     histories: dict[tuple[Hashable, str], list[RatedCell]] = defaultdict(list)
     for earlier_cell in history:
         histories[(earlier_cell.row, earlier_cell.key_question)].append(earlier_cell)
@@ -94,7 +63,7 @@ def inspection_grid(inspection: Inspection) -> HospitalGrid:
     cells: dict[tuple[tuple[str, int], str], GridCell] = {}
     illustrative = set()
     for cell in given:
-        row = _cell_row(cell.scope, cell.trust_id, cell.hospital_id, cell.department_id)
+        row = record_row(cell)
         if cell.scope == "department":
             department = department_of[cell.department_id]
             order = service_order(department.service_code)

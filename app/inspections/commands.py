@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 
 import click
 from flask.cli import with_appcontext
 
+from app.commands_support import parse_date
 from app.domain.ratings import GRID_COLUMNS
 from app.inspections.grids import hospital_grid
 from app.organisations.services import hospital_by_code
 
 
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD.") from None
-
-
 @click.command("grid")
 @click.argument("code")
-@click.option("--as-of", callback=_parse_date, help="The date to show the grid on (YYYY-MM-DD).")
+@click.option("--as-of", callback=parse_date, help="The date to show the grid on (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 @with_appcontext
 def grid(code: str, as_of: date, as_json: bool) -> None:

@@ -3,23 +3,15 @@ actions overdue or due within 7 days. At most one per owner per day, so it is sa
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import click
 from flask.cli import with_appcontext
 
+from app.commands_support import parse_date
 from app.presentation import long_date
 from app.reminders import emails, services
 from app.reminders.digest import DUE_SOON_DAYS, counts
-
-
-def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD.") from None
 
 
 def _line(outcome: services.Outcome) -> str:
@@ -57,7 +49,7 @@ def _summary(run: services.Run, dry_run: bool) -> str:
 
 @click.command("send-reminders")
 @click.option(
-    "--date", "today", callback=_parse_date, metavar="YYYY-MM-DD",
+    "--date", "today", callback=parse_date, metavar="YYYY-MM-DD",
     help="Act as of this day instead of today (overdue and due-soon are counted from it).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the digests that would be sent; send and record nothing.")

@@ -108,5 +108,5 @@ def test_grid_for_an_unknown_hospital_fails_clearly(runner):
 def test_grid_with_a_bad_date_fails_clearly(runner, bad):
     result = runner.invoke(args=["grid", "R1HKH", "--as-of", bad])
     assert result.exit_code == 2
-    assert f"'{bad}' is not a date in the form YYYY-MM-DD." in result.output
+    assert f"'{bad}' is not a date in the form YYYY-MM-DD, for example 2026-10-31." in result.output
     assert "Traceback" not in result.output

@@ -300,7 +300,7 @@ def test_missing_settings_are_named_and_nothing_is_sent(app, world, smtp, send):
 def test_a_bad_date_is_refused(world, runner):
     result = runner.invoke(args=["send-reminders", "--date", "2026-02-30"])
     assert result.exit_code == 2
-    assert "'2026-02-30' is not a date in the form YYYY-MM-DD." in result.output
+    assert "'2026-02-30' is not a date in the form YYYY-MM-DD, for example 2026-10-31." in result.output
 
 
 def test_concurrent_runs_send_each_owner_one_digest(world, smtp, app, second_worker):
