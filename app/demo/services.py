@@ -112,6 +112,7 @@ def seed_demo() -> Trust | None:
             trust,
             hospital=hospital,
             inspection_type=spec["type"],
+            source=spec.get("source", "official"),
             notice=spec["notice"],
             visit_start=spec["visit"][0],
             visit_end=spec["visit"][1],

@@ -120,6 +120,21 @@ INSPECTIONS = [
         ],
     },
     {
+        # The trust's own mock inspection of Whipps Cross: internal, so never in the official
+        # grid; the hospital page shows its grid beside the official one on request.
+        "key": "wx-2023-mock", "hospital": "R1HKH", "source": "mock", "type": "comprehensive",
+        "notice": "short_notice", "visit": (date(2023, 6, 6), date(2023, 6, 7)),
+        "published": date(2023, 6, 20), "ref": "WX-MOCK-2023", "illustrative": True,
+        "summary": "Mock inspection by the trust's quality team with peers from The Royal London.",
+        "grid": {
+            "urgent":       "RI G G RI RI RI",
+            "surgery":      "G G G RI G G",
+            "npimaternity": "RI G G G RI RI",
+            "hospital":     "RI G G RI RI RI",
+        },
+        "findings": [],
+    },
+    {
         "key": "rl-2016", "hospital": "R1H12", "type": "comprehensive", "notice": "announced",
         "visit": (date(2016, 6, 20), date(2016, 6, 24)), "published": date(2016, 12, 16),
         "ref": "RL-2016", "illustrative": True, "summary": None,

@@ -83,12 +83,14 @@ def get(client, **query):  # type: ignore[no-untyped-def]
 
 def test_every_inspection_newest_first(client, demo):
     listed = rows(get(client))
-    assert len(listed) == 11
+    assert len(listed) == 12
     dates = [r[0] for r in listed]
-    assert dates[0] == "4 November 2022" and dates[-1] == "17 March 2015"
+    assert dates[0] == "20 June 2023" and dates[-1] == "17 March 2015"
     parsed = [date.fromisoformat(m) for m in re.findall(r'datetime="(\d{4}-\d{2}-\d{2})"', get(client))]
     assert parsed == sorted(parsed, reverse=True)
-    assert listed[0][1:] == ["Focused inspection of Whipps Cross University Hospital, 4 November 2022WX-2022-MAT",
+    assert listed[0][1:] == ["Comprehensive inspection of Whipps Cross University Hospital, 20 June 2023WX-MOCK-2023",
+                             "Whipps Cross University Hospital", "Internal"]
+    assert listed[1][1:] == ["Focused inspection of Whipps Cross University Hospital, 4 November 2022WX-2022-MAT",
                              "Whipps Cross University Hospital", "Official CQC"]
     assert ["1 February 2019", "Trust-level well-led review, 1 February 2019R1H-WL-2019",
             "The trust: Barts Health NHS Trust", "Official CQC"] in listed
@@ -108,12 +110,12 @@ def test_archived_inspections_are_hidden_unless_asked_for(client, demo, make_use
     wx_2015 = db.session.scalar(select(Inspection).where(Inspection.report_ref == "WX-2015"))
     archive(wx_2015, "Recorded in error", actor=make_user("quality"))
     db.session.commit()
-    assert len(rows(get(client))) == 10
+    assert len(rows(get(client))) == 11
     assert f'href="/inspections/{wx_2015.id}"' not in get(client)
     with_archived = rows(get(client, archived=1))
-    assert len(with_archived) == 11
+    assert len(with_archived) == 12
     assert with_archived[-1][1].endswith("WX-2015 Archived")
-    assert len(rows(get(client, archived=0))) == 10
+    assert len(rows(get(client, archived=0))) == 11
     assert 'name="archived" type="checkbox" value="1" checked' in get(client, archived=1)
 
 
@@ -134,13 +136,13 @@ def mock(demo):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     "query, expected",
     [
-        ({"hospital": "R1HKH"}, ["peer review", "WX-2022-MAT", "WX-2019", "WX-2016", "WX-2015"]),
+        ({"hospital": "R1HKH"}, ["peer review", "WX-MOCK-2023", "WX-2022-MAT", "WX-2019", "WX-2016", "WX-2015"]),
         ({"hospital": "R1HNH"}, ["NH-2019", "NH-2016"]),
-        ({"source": "internal"}, ["peer review"]),
+        ({"source": "internal"}, ["peer review", "WX-MOCK-2023"]),
         ({"source": "official", "hospital": "R1HKH", "type": "focused"}, ["WX-2022-MAT"]),
         ({"type": "well_led"}, ["R1H-WL-2019"]),
         ({"published_from": "2016-12-16", "published_to": "2016-12-16"}, ["NH-2016", "RL-2016", "WX-2016"]),
-        ({"published_from": "2022-01-01"}, ["peer review", "WX-2022-MAT"]),
+        ({"published_from": "2022-01-01"}, ["peer review", "WX-MOCK-2023", "WX-2022-MAT"]),
         ({"published_to": "2015-12-31"}, ["WX-2015"]),
         ({"hospital": "R1HM0", "type": "focused"}, []),
     ],
@@ -154,6 +156,8 @@ def test_filters(client, mock, query, expected):
     for row, ref in zip(listed, expected):
         if ref == "peer review":
             assert row[3] == "Internal" and row[0] == "1 May 2024"
+        elif ref.startswith("WX-MOCK"):
+            assert row[1].endswith(ref) and row[3] == "Internal"  # the demo's mock inspection
         else:
             assert row[1].endswith(ref) and row[3] == "Official CQC"
 
@@ -216,16 +220,16 @@ def many(demo):  # type: ignore[no-untyped-def]
 def test_25_a_page_with_the_nhs_pagination(client, many):
     first = get(client)
     assert len(rows(first)) == 25
-    assert "71 inspections" in text(first) and "Inspections 1 to 25 of 71, newest first" in text(first)
+    assert "72 inspections" in text(first) and "Inspections 1 to 25 of 72, newest first" in text(first)
     assert 'class="nhsuk-pagination' in first
     assert 'href="/inspections?page=2"' in first
     third = get(client, page=3)
-    assert len(rows(third)) == 21
-    assert "Inspections 51 to 71 of 71" in text(third)
+    assert len(rows(third)) == 22
+    assert "Inspections 51 to 72 of 72" in text(third)
     assert 'href="/inspections?page=2"' in third  # previous
     second = get(client, page=2)
     all_refs = [r[1] for r in rows(first) + rows(second) + rows(third)]
-    assert len(set(all_refs)) == 71
+    assert len(set(all_refs)) == 72
     assert "<title>Inspections (page 2 of 3)" in second
 
 
@@ -264,7 +268,7 @@ def test_every_role_reads_the_list(app, demo, make_user, login_as, role):
     client = login_as(app.test_client(), make_user(role, departments=departments))
     response = client.get("/inspections?hospital=R1HKH")
     assert response.status_code == 200
-    assert len(rows(response.text)) == 4
+    assert len(rows(response.text)) == 5
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, demo):

@@ -234,9 +234,9 @@ def test_the_internal_grid_is_shown_only_on_request_and_titled_not_official(clie
 
 
 def test_the_internal_grid_as_of_a_date_before_any_mock_inspection(client, mock_inspection):
-    html = client.get("/hospitals/R1HKH?internal=1&as_of=2025-04-30").text
+    html = client.get("/hospitals/R1HKH?internal=1&as_of=2023-06-19").text  # the demo's mock: 20 June 2023
     assert 'id="internal-grid"' not in html
-    assert "There is no published internal (mock or peer review) inspection of this hospital on or before 30 April 2025" in text(html)
+    assert "There is no published internal (mock or peer review) inspection of this hospital on or before 19 June 2023" in text(html)
 
 
 def test_a_draft_or_archived_mock_inspection_is_not_the_latest(client, mock_inspection, make_user):
@@ -247,7 +247,8 @@ def test_a_draft_or_archived_mock_inspection_is_not_the_latest(client, mock_insp
     assert "Internal (mock) inspection, 1 May 2025" in text(client.get("/hospitals/R1HKH?internal=1").text)
     archive(mock_inspection, "Recorded twice", actor=make_user("quality"))
     db.session.commit()
-    assert "There is no published internal" in text(client.get("/hospitals/R1HKH?internal=1").text)
+    # The latest is now the demo's own mock inspection, not the draft.
+    assert "Internal (mock) inspection, 20 June 2023" in text(client.get("/hospitals/R1HKH?internal=1").text)
 
 
 # -- Inspections, findings and enforcement ---------------------------------------------------------
@@ -259,7 +260,7 @@ def inspections_section(html: str) -> str:
 
 def test_the_hospitals_inspections_newest_first_without_archived_ones(client, demo, make_user):
     listed = text(inspections_section(client.get("/hospitals/R1HKH").text))
-    assert re.findall(r"\d+ \w+ \d{4}", listed) == ["4 November 2022", "1 February 2019", "16 December 2016", "17 March 2015"]
+    assert re.findall(r"\d+ \w+ \d{4}", listed) == ["20 June 2023", "4 November 2022", "1 February 2019", "16 December 2016", "17 March 2015"]
     wx_2015 = db.session.scalar(select(Inspection).where(Inspection.report_ref == "WX-2015"))
     archive(wx_2015, "Recorded in error", actor=make_user("quality"))
     db.session.commit()
@@ -385,7 +386,7 @@ def test_the_internal_grid_downloads_say_they_are_not_official(client, mock_insp
 
 
 def test_an_internal_download_without_an_internal_inspection_is_a_404(client, demo):
-    assert client.get("/hospitals/R1HKH/grid.json?internal=1").status_code == 404
+    assert client.get("/hospitals/R1H12/grid.json?internal=1").status_code == 404  # no mock at The Royal London
 
 
 @pytest.mark.parametrize("bad", ["not-a-date", "2016-13-01", "01/06/2016"])

@@ -408,8 +408,8 @@ def test_a_refused_retirement_changes_nothing(client, department, data, message)
 
 def test_a_department_cannot_retire_before_its_latest_rating(client, demo):
     surgery = next(d for d in hospital_by_code("R1HKH").departments if d.service_code == "surgery")
-    _refused(client.post(f"/departments/{surgery.id}/retire", data={"retired_on": "2018-12-31"}),
-             "Surgery has ratings published on 1 February 2019; the retirement date cannot be before that.")
+    _refused(client.post(f"/departments/{surgery.id}/retire", data={"retired_on": "2023-06-19"}),
+             "Surgery has ratings published on 20 June 2023; the retirement date cannot be before that.")
     db.session.expire_all()
     assert surgery.retired_on is None
 
