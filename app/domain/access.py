@@ -28,6 +28,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_actions": frozenset({"quality"}),
     "update_actions": frozenset({"quality", "lead"}),
     "archive": frozenset({"quality", "admin"}),
+    "import_data": frozenset({"quality", "admin"}),
+    "export_data": frozenset({"quality", "admin"}),
+    "manage_api_tokens": frozenset({"admin"}),
 }
 
 

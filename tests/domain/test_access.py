@@ -17,6 +17,9 @@ EXPECTED = {
     "manage_actions": (False, True, False, False),
     "update_actions": (False, True, True, False),
     "archive": (True, True, False, False),
+    "import_data": (True, True, False, False),
+    "export_data": (True, True, False, False),
+    "manage_api_tokens": (True, False, False, False),
 }
 ORDER = ("admin", "quality", "lead", "viewer")
 
