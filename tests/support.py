@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from html.parser import HTMLParser
 
 from sqlalchemy import select
 
@@ -15,6 +16,67 @@ from app.organisations.models import Department, Hospital
 def page_text(html: str) -> str:
     """A page's text as a reader meets it: tags dropped, entities decoded, spaces folded."""
     return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+class _TableRows(HTMLParser):
+    """The rows of every table matching `id` or `css_class` (and of tables nested in one), as
+    lists of cell texts; `body_only` keeps only the rows inside <tbody>."""
+
+    def __init__(self, id: str | None, css_class: str | None, body_only: bool, between: str):
+        super().__init__()
+        self.wanted_id, self.wanted_class, self.body_only = id, css_class, body_only
+        self.between = between
+        self.depth = 0
+        self.in_body = False
+        self.rows: list[list[str]] = []
+        self.cell: list[str] | None = None
+
+    def _matches(self, attrs: dict[str, str | None]) -> bool:
+        if self.wanted_id is not None:
+            return attrs.get("id") == self.wanted_id
+        return self.wanted_class in (attrs.get("class") or "").split()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table" and (self.depth or self._matches(dict(attrs))):
+            self.depth += 1
+        elif not self.depth:
+            return
+        elif tag == "tbody":
+            self.in_body = True
+        elif tag == "tr" and (self.in_body or not self.body_only):
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows and self.cell is None:
+            self.cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table" and self.depth:
+            self.depth -= 1
+        elif tag == "tbody":
+            self.in_body = False
+        elif tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(" ".join(self.between.join(self.cell).split()))
+            self.cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def table_rows(
+    html: str,
+    *,
+    id: str | None = None,
+    css_class: str | None = None,
+    body_only: bool = False,
+    between: str = "",
+) -> list[list[str]]:
+    """The non-empty rows of a page's table found by id (or of its tables found by class) as
+    lists of cell texts, each cell's text with its spaces folded; `between` goes between the
+    texts of a cell's elements (" " to keep a visually hidden label apart from its value)."""
+    assert (id is None) != (css_class is None), "find the table by id or by class"
+    parser = _TableRows(id, css_class, body_only, between)
+    parser.feed(html)
+    return [row for row in parser.rows if row]
 
 
 def department(hospital_code: str, service: str) -> Department:

@@ -11,7 +11,6 @@ import io
 import re
 from datetime import date, timedelta
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, select
@@ -20,44 +19,15 @@ from app.actions.models import Action
 from app.actions.services import create_action, post_update
 from app.extensions import db
 from app.organisations.models import Hospital
-from tests.support import department
+from tests.support import department, table_rows
 
 TODAY = date.today()
 
 
-class _Rows(HTMLParser):
-    """The rows of the actions table, as lists of cell texts."""
-
-    def __init__(self):  # type: ignore[no-untyped-def]
-        super().__init__()
-        self.inside = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
-        if tag == "table" and "ql-actions" in (dict(attrs).get("class") or ""):
-            self.inside = True
-        elif self.inside and tag == "tr":
-            self.rows.append([])
-        elif self.inside and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
-        if tag == "table":
-            self.inside = False
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):  # type: ignore[no-untyped-def]
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def rows(html: str) -> list[list[str]]:
-    parser = _Rows()
-    parser.feed(html)
-    found = [r for r in parser.rows if r]
+    found = table_rows(html, css_class="ql-actions")
     if not found:
         return []
     assert found[0] == ["Action", "Hospital and department", "Owner", "Due", "Status"]

@@ -7,7 +7,6 @@ import io
 import re
 from datetime import datetime, timezone
 from html import unescape
-from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -15,48 +14,17 @@ import pytest
 from app.extensions import db
 from app.organisations.services import create_department, create_hospital, create_trust
 from app.presentation import page_numbers
-from tests.support import page_text
+from tests.support import page_text, table_rows
 
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=timezone.utc)  # type: ignore[misc]
 
 
-class _Rows(HTMLParser):
-    """The body rows of the log's table (class ql-audit), as lists of cell texts."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.inside = self.body = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and "ql-audit" in (dict(attrs).get("class") or "").split():
-            self.inside = True
-        elif self.inside and tag == "tbody":
-            self.body = True
-        elif self.body and tag == "tr":
-            self.rows.append([])
-        elif self.body and tag == "td" and self.cell is None:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = self.body = False
-        elif tag == "td" and self.cell is not None:
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def rows(html: str) -> list[list[str]]:
-    parser = _Rows()
-    parser.feed(html)
-    return parser.rows
+    return table_rows(html, css_class="ql-audit", body_only=True)
 
 
 

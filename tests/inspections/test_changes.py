@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, select
@@ -21,6 +20,7 @@ from app.extensions import db
 from app.inspections.changes import change_counts, inspection_grid
 from app.inspections.models import Inspection
 from app.organisations.models import Department, Hospital
+from tests.support import table_rows
 
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall")
 ROLES = ("admin", "quality", "lead", "viewer")
@@ -201,38 +201,10 @@ def test_four_queries_however_many_earlier_inspections(hospital, made, inspect):
 # -- On the inspection page, on the demo trust ---------------------------------------------------------
 
 
-class _Table(HTMLParser):
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id = table_id
-        self.inside = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and dict(attrs).get("id") == self.table_id:
-            self.inside = True
-        elif self.inside and tag == "tr":
-            self.rows.append([])
-        elif self.inside and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = False
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def table(html: str, table_id: str) -> dict[str, list[str]]:
-    parser = _Table(table_id)
-    parser.feed(html)
-    rows = [r for r in parser.rows if r]
+    rows = table_rows(html, id=table_id)
     assert rows[0] == ["Service", *KEY_QUESTIONS]
     return {r[0]: r[1:] for r in rows[1:]}
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -16,43 +15,15 @@ from app.extensions import db
 from app.inspections.models import Inspection
 from app.inspections.services import CellInput, create_inspection, publish, record_ratings
 from app.organisations.models import Department, Hospital
+from tests.support import table_rows
 
 ROLES = ("admin", "quality", "lead", "viewer")
 
 
-class _Rows(HTMLParser):
-    """The rows of the list's table, as lists of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.inside = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and "ql-inspections" in (dict(attrs).get("class") or ""):
-            self.inside = True
-        elif self.inside and tag == "tr":
-            self.rows.append([])
-        elif self.inside and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = False
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def rows(html: str) -> list[list[str]]:
-    parser = _Rows()
-    parser.feed(html)
-    found = [r for r in parser.rows if r]
+    found = table_rows(html, css_class="ql-inspections")
     if not found:
         return []
     assert found[0] == ["Published", "Inspection", "Hospital", "Source"]

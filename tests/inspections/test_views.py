@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import func, select
@@ -15,46 +14,14 @@ from app.inspections.grids import hospital_grid
 from app.inspections.models import Finding, Inspection
 from app.inspections.services import create_inspection
 from app.organisations.models import Hospital
-from tests.support import department, page_text
+from tests.support import department, page_text, table_rows
 
 ROLES = ("admin", "quality", "lead", "viewer")
 ARCHIVE_FIELDS = {"archived_at", "archived_by_id", "archive_reason"}
 
 
-class _Rows(HTMLParser):
-    """Rows of the table with the given id, as lists of cell texts."""
-
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id = table_id
-        self.inside = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and dict(attrs).get("id") == self.table_id:
-            self.inside = True
-        elif self.inside and tag == "tr":
-            self.rows.append([])
-        elif self.inside and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = False
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
-def table_rows(html: str, table_id: str) -> list[list[str]]:
-    parser = _Rows(table_id)
-    parser.feed(html)
-    return [row for row in parser.rows if row]
 
 
 
@@ -125,7 +92,7 @@ def test_every_role_reads_the_inspection_page(client_as, role):
 
 def test_the_ratings_table_lists_the_cells_the_inspection_gave_in_words(client_as):
     inspection = by_ref("WX-2016")
-    rows = table_rows(client_as("viewer").get(f"/inspections/{inspection.id}").text, "inspection-ratings")
+    rows = table_rows(client_as("viewer").get(f"/inspections/{inspection.id}").text, id="inspection-ratings")
     assert rows[0] == ["Service", "Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall"]
     body = {row[0]: row[1:] for row in rows[1:]}
     assert list(body)[0] == "Urgent and emergency services"
@@ -141,7 +108,7 @@ def test_the_ratings_table_lists_the_cells_the_inspection_gave_in_words(client_a
 
 def test_a_focused_inspection_shows_the_cells_it_did_not_rate_as_not_rated(client_as):
     inspection = by_ref("WX-2022-MAT")
-    rows = table_rows(client_as("viewer").get(f"/inspections/{inspection.id}").text, "inspection-ratings")
+    rows = table_rows(client_as("viewer").get(f"/inspections/{inspection.id}").text, id="inspection-ratings")
     assert rows[1][0] == "Maternity"
     assert rows[1][2:5] == ["–Not rated by this inspection"] * 3
 

@@ -8,57 +8,29 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
 
 from app.audit.services import archive
+from app.charts import lane_spans
 from app.domain.grid import RatedCell
 from app.extensions import db
 from app.inspections.models import Inspection
 from app.inspections.services import CellInput, create_inspection, publish, record_ratings
 from app.organisations.models import Department, Hospital
 from app.organisations.services import retire_department
-from app.charts import lane_spans
+from tests.support import table_rows
 
 ROLES = ("admin", "quality", "lead", "viewer")
 SVG = "{http://www.w3.org/2000/svg}"
 KEY_QUESTIONS = ["Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall"]
 
 
-class _Table(HTMLParser):
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id = table_id
-        self.inside = False
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and dict(attrs).get("id") == self.table_id:
-            self.inside = True
-        elif self.inside and tag == "tr":
-            self.rows.append([])
-        elif self.inside and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.inside = False
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def table(html: str, table_id: str) -> list[list[str]]:
-    parser = _Table(table_id)
-    parser.feed(html)
-    return [row for row in parser.rows if row]
+    return table_rows(html, id=table_id)
 
 
 def text(html: str) -> str:

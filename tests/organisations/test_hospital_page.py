@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from html import unescape
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, select
@@ -27,49 +26,26 @@ from app.demo.services import parse_grid_row
 from app.extensions import db
 from app.inspections.grids import hospital_grid
 from app.inspections.models import Inspection
-from app.inspections.services import CellInput, add_finding, create_inspection, publish, record_ratings
+from app.inspections.services import (
+    CellInput,
+    add_finding,
+    create_inspection,
+    publish,
+    record_ratings,
+)
 from app.organisations.models import Department, Hospital
 from app.organisations.services import create_department
+from tests.support import table_rows
 
 ROLES = ("admin", "quality", "lead", "viewer")
 TODAY = date.today()
 
 
-class _Table(HTMLParser):
-    """Rows of the table with the given id, as lists of cell texts."""
-
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id = table_id
-        self.depth = 0
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and (self.depth or dict(attrs).get("id") == self.table_id):
-            self.depth += 1
-        elif self.depth and tag == "tr":
-            self.rows.append([])
-        elif self.depth and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table" and self.depth:
-            self.depth -= 1
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
 def table(html: str, table_id: str) -> dict[str, list[str]]:
     """{row label: cell texts} of a grid table, the header row checked."""
-    parser = _Table(table_id)
-    parser.feed(html)
-    rows = [row for row in parser.rows if row]
+    rows = table_rows(html, id=table_id)
     assert rows, f"no table #{table_id}"
     assert rows[0] == ["Service", "Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall"]
     return {row[0]: row[1:] for row in rows[1:]}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import event, select
@@ -32,7 +31,7 @@ from app.organisations.services import (
     trust_by_code,
     update_trust,
 )
-from tests.support import page_text
+from tests.support import page_text, table_rows
 
 HOSPITALS = [
     "Mile End Hospital",
@@ -44,41 +43,8 @@ HOSPITALS = [
 TRUST_ROW = "Overall for Barts Health NHS Trust"
 
 
-class _Tables(HTMLParser):
-    """Rows of the tables whose class contains `css_class`, as lists of cell texts."""
-
-    def __init__(self, css_class: str):
-        super().__init__()
-        self.css_class = css_class
-        self.depth = 0
-        self.rows: list[list[str]] = []
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        classes = (dict(attrs).get("class") or "").split()
-        if tag == "table" and (self.depth or self.css_class in classes):
-            self.depth += 1
-        elif self.depth and tag == "tr":
-            self.rows.append([])
-        elif self.depth and tag in ("td", "th"):
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table" and self.depth:
-            self.depth -= 1
-        elif self.cell is not None and tag in ("td", "th"):
-            self.rows[-1].append(" ".join(" ".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
 
 
-def table_rows(html: str, css_class: str) -> list[list[str]]:
-    parser = _Tables(css_class)
-    parser.feed(html)
-    return [row for row in parser.rows if row]
 
 
 
@@ -92,7 +58,7 @@ def rating_and_month(cell: str) -> tuple[str, str]:
 
 
 def trust_grid_rows(html: str) -> dict[str, list[str]]:
-    rows = table_rows(html, "ql-trust-grid")
+    rows = table_rows(html, css_class="ql-trust-grid", between=" ")
     assert rows[0] == ["Hospital", *GRID_COLUMNS]
     return {row[0]: row[1:] for row in rows[1:]}
 
@@ -236,7 +202,7 @@ def _expected_counts(trust) -> dict[str, list[str]]:
 
 
 def _shown_counts(html: str) -> dict[str, list[str]]:
-    rows = table_rows(html, "ql-action-counts")
+    rows = table_rows(html, css_class="ql-action-counts", between=" ")
     assert rows[0] == ["Hospital", "Open actions", "Overdue"]
     return {row[0]: row[1:] for row in rows[1:]}
 
@@ -279,7 +245,7 @@ def test_each_hospitals_departments_are_listed_with_their_cqc_service(client, de
     response = client.get("/trusts/R1H")
     text = page_text(response.text)
     assert 'id="hospital-R1HKH"' in response.text
-    rows = table_rows(response.text, "ql-departments")
+    rows = table_rows(response.text, css_class="ql-departments", between=" ")
     by_code = {row[2]: row for row in rows if len(row) >= 4 and row[0] != "Department"}
     whipps = {code: row for code, row in by_code.items() if "R1HKH-" in code}
     assert len(whipps) == 11
@@ -307,7 +273,7 @@ def test_a_retired_department_is_listed_as_retired_after_those_in_use(client, de
     diagnostic = next(d for d in mile_end.departments if d.service_code == "diagnostic")
     retire_department(diagnostic, date(2024, 1, 31))
     db.session.commit()
-    rows = [r for r in table_rows(client.get("/trusts/R1H").text, "ql-departments") if "Code R1H13-" in " ".join(r)]
+    rows = [r for r in table_rows(client.get("/trusts/R1H").text, css_class="ql-departments", between=" ") if "Code R1H13-" in " ".join(r)]
     assert [r[0] for r in rows][-1] == "Department Diagnostic imaging"
     assert rows[-1][3] == "Status Retired on 31 January 2024"
 
