@@ -95,6 +95,7 @@ def register_error_pages(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.auth.commands import create_admin
+    from app.backup.commands import backup_command, restore_command
     from app.boardpacks.commands import board_pack
     from app.demo.commands import seed_demo
     from app.inspections.commands import grid
@@ -107,3 +108,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send_reminders)
     app.cli.add_command(board_pack)
     app.cli.add_command(seed_synthetic_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
