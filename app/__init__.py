@@ -76,11 +76,12 @@ def register_blueprints(app: Flask) -> None:
     from app.audit import bp as audit, views as _audit_views  # noqa: F401
     from app.auth import bp as auth, views as _auth_views  # noqa: F401
     from app.boardpacks import bp as boardpacks, views as _boardpacks_views  # noqa: F401
+    from app.exports import bp as exports, views as _exports_views  # noqa: F401
     from app.files import bp as files, views as _files_views  # noqa: F401
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, boardpacks, files, auth, audit):
+    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)
@@ -98,6 +99,7 @@ def register_commands(app: Flask) -> None:
     from app.backup.commands import backup_command, restore_command
     from app.boardpacks.commands import board_pack
     from app.demo.commands import seed_demo
+    from app.exports.commands import export_offline, export_open_data
     from app.inspections.commands import grid
     from app.reminders.commands import send_reminders
     from app.synthetic.commands import seed_synthetic_command
@@ -108,5 +110,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(send_reminders)
     app.cli.add_command(board_pack)
     app.cli.add_command(seed_synthetic_command)
+    app.cli.add_command(export_open_data)
+    app.cli.add_command(export_offline)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

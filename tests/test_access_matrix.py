@@ -140,6 +140,10 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     ("boardpacks.issue", "POST"): QUALITY_ONLY,
     ("boardpacks.issued", "GET"): EVERY_ROLE,
     ("boardpacks.issued_pack", "GET"): EVERY_ROLE,
+    # Exports (issues 7 and 9): open data CSVs and the offline bundle, for quality and admin
+    ("exports.index", "GET"): ADMIN_AND_QUALITY,
+    ("exports.open_data", "GET"): ADMIN_AND_QUALITY,
+    ("exports.offline", "GET"): ADMIN_AND_QUALITY,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
