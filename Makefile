@@ -44,3 +44,9 @@ test: assets
 .PHONY: bench-pack
 bench-pack: install
 	$(BIN)/python scripts/bench_board_pack.py
+
+# `make serve`: gunicorn with the production settings (gunicorn.conf.py; WEB_CONCURRENCY workers,
+# default 2). Never in development mode: SECRET_KEY must be set (see README, Serving in production).
+.PHONY: serve
+serve: assets db
+	env -u FLASK_DEBUG HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py

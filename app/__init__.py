@@ -78,10 +78,11 @@ def register_blueprints(app: Flask) -> None:
     from app.boardpacks import bp as boardpacks, views as _boardpacks_views  # noqa: F401
     from app.exports import bp as exports, views as _exports_views  # noqa: F401
     from app.files import bp as files, views as _files_views  # noqa: F401
+    from app.health import bp as health, views as _health_views  # noqa: F401
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit):
+    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit, health):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)

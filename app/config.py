@@ -52,7 +52,7 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     config: dict[str, Any] = {
         "SQLALCHEMY_DATABASE_URI": overrides.pop("SQLALCHEMY_DATABASE_URI", None)
         or _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": None,  # filled in below, from the database's kind
         "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000")),
         "DEMO_TRUST_CODE": os.environ.get("DEMO_TRUST_CODE", "R1H"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
@@ -77,7 +77,26 @@ def build_config(instance_path: Path, overrides: Mapping[str, Any] | None = None
     else:
         config["SECRET_KEY_SOURCE"] = "configuration"
     config.update(overrides)
+    if config["SQLALCHEMY_ENGINE_OPTIONS"] is None:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+            config["SQLALCHEMY_DATABASE_URI"], int(os.environ.get("DATABASE_CONNECT_TIMEOUT_SECONDS", "5"))
+        )
     return config
+
+
+def engine_options(database_uri: str, connect_timeout: int) -> dict[str, Any]:
+    """The engine's options. Every pooled connection is tested before use (pool_pre_ping), so
+    after the database restarts the app drops the dead connections and recovers by itself.
+
+    PostgreSQL runs READ COMMITTED, set explicitly (app/database.py says why), and gives up
+    connecting after `connect_timeout` seconds so an unreachable server is a quick 503, not a
+    hung worker. SQLite's transactions are begun by app/database.py itself.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_uri.startswith(("postgresql", "postgres")):
+        options["isolation_level"] = "READ COMMITTED"
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
 
 
 def _mail_settings() -> dict[str, Any]:

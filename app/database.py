@@ -8,6 +8,19 @@ writes from failing with "database is locked":
   BEGIN IMMEDIATE: a deferred transaction that reads and then writes cannot wait for the lock
   (SQLite reports the deadlock at once, whatever the timeout), an immediate one takes the write
   lock up front and so waits its turn. Safe requests (GET) stay deferred and run concurrently.
+
+PostgreSQL runs at READ COMMITTED, set explicitly in the engine options (app/config.py) rather
+than left to the server's default_transaction_isolation. Lost updates are prevented by the app's
+own optimistic version checks, not by the isolation level: a form carries the record's version,
+a stale one is refused with a 409 before anything is written, and the UPDATE itself says
+`WHERE version = <read version>` (SQLAlchemy's version_id_col). Under READ COMMITTED the second
+of two concurrent writers waits for the first's row lock, then re-reads the row, finds the
+version moved, updates nothing and gets StaleDataError, which app/errors.py shows as the 409
+page. REPEATABLE READ or SERIALIZABLE would turn the same race into serialization failures
+(SQLSTATE 40001) that every write would have to catch and retry, for no extra safety here; and
+READ COMMITTED is also what SQLite's BEGIN IMMEDIATE gives in effect (each write request sees
+the last committed state), so both databases answer a race the same way: one success, one 409.
+(Actions carry a version today; a record without one is last-writer-wins on both databases.)
 """
 
 from __future__ import annotations

@@ -144,6 +144,9 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     ("exports.index", "GET"): ADMIN_AND_QUALITY,
     ("exports.open_data", "GET"): ADMIN_AND_QUALITY,
     ("exports.offline", "GET"): ADMIN_AND_QUALITY,
+    # Health checks for a load balancer: open to anyone, revealing only up / ready
+    ("health.healthz", "GET"): PUBLIC,
+    ("health.readyz", "GET"): PUBLIC,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
