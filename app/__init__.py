@@ -47,6 +47,7 @@ def register_extensions(app: Flask) -> None:
 
     # Every area's models, so the metadata (and so migrations) sees all tables.
     from app.actions import models as _actions  # noqa: F401
+    from app.api import models as _api  # noqa: F401
     from app.audit import models as _audit  # noqa: F401
     from app.auth import models as _auth  # noqa: F401
     from app.boardpacks import models as _boardpacks  # noqa: F401
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
 
     # Importing an area's views registers its routes on the area's blueprint.
     from app.actions import bp as actions, views as _actions_views  # noqa: F401
+    from app.api import bp as api, views as _api_views  # noqa: F401
     from app.audit import bp as audit, views as _audit_views  # noqa: F401
     from app.auth import bp as auth, views as _auth_views  # noqa: F401
     from app.boardpacks import bp as boardpacks, views as _boardpacks_views  # noqa: F401
@@ -82,7 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit, health):
+    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit, health, api):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)

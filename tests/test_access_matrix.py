@@ -29,6 +29,8 @@ from app.files.services import store
 from app.inspections.models import Finding, Inspection
 
 OK, DENIED, SIGN_IN = "ok", "denied", "sign in"
+# The read API (/api/v1) takes only bearer tokens: a signed-in browser session gets 401.
+TOKEN_ONLY = "401: token only"
 ROLES = ("anonymous", "admin", "quality", "lead", "viewer")
 
 
@@ -147,6 +149,17 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     # Health checks for a load balancer: open to anyone, revealing only up / ready
     ("health.healthz", "GET"): PUBLIC,
     ("health.readyz", "GET"): PUBLIC,
+    # API tokens (issue 7): administrators issue and revoke them
+    ("api.tokens", "GET"): ADMIN_ONLY,
+    ("api.new_token", "GET"): ADMIN_ONLY,
+    ("api.new_token", "POST"): ADMIN_ONLY,
+    ("api.revoke_token", "POST"): ADMIN_ONLY,
+    # The read API: bearer tokens only (tests/api tests the tokens, roles and scoping); its
+    # OpenAPI document is open to anyone
+    **{(f"api.{name}", "GET"): rule(*[TOKEN_ONLY] * 5) for name in (
+        "trusts", "trust", "trust_grid_view", "hospitals", "hospital", "hospital_grid_view", "departments",
+        "inspections", "inspection", "findings", "actions", "action", "audit_events")},
+    ("api.openapi_document", "GET"): PUBLIC,
 }
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -174,7 +187,7 @@ def test_the_access_table_lists_no_route_that_does_not_exist(app):
 def test_every_entry_gives_every_role_an_outcome():
     for key, outcomes in ACCESS.items():
         assert set(outcomes) == set(ROLES), key
-        assert set(outcomes.values()) <= {OK, DENIED, SIGN_IN}, key
+        assert set(outcomes.values()) <= {OK, DENIED, SIGN_IN, TOKEN_ONLY}, key
 
 
 @pytest.fixture
@@ -208,6 +221,7 @@ def samples(demo, make_user):  # type: ignore[no-untyped-def]
         "evidence_id": action.evidence[0].id,  # the demo's first action has evidence
         "filename": "css/app.css",
         "pack_id": _issued_pack_id(users["quality"]),
+        "token_id": _api_token_id(users["viewer"]),
     }
     return values, {role: user.id for role, user in users.items()}
 
@@ -229,9 +243,22 @@ def _issued_pack_id(issuer) -> int:  # type: ignore[no-untyped-def]
     return pack.id
 
 
+def _api_token_id(user) -> int:  # type: ignore[no-untyped-def]
+    """An API token to revoke."""
+    from datetime import date
+
+    from app.api.services import issue_token
+
+    token, _plaintext = issue_token(user=user, name="Matrix sample", expires_on=None, actor=None, today=date.today())
+    db.session.commit()
+    return token.id
+
+
 def outcome(response) -> str:  # type: ignore[no-untyped-def]
     if response.status_code == 403:
         return DENIED
+    if response.status_code == 401:
+        return TOKEN_ONLY
     if response.status_code in (301, 302, 303) and response.headers["Location"].startswith("/sign-in"):
         return SIGN_IN
     if response.status_code in (200, 301, 302, 303, 400, 409):

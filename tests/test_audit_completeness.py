@@ -326,6 +326,18 @@ MUTATIONS = [
         "as_of": (None, date.today().isoformat()), "generated_at": ANY, "generated_by_id": (None, w["quality"].id),
         "sha256": ANY, "size": ANY,
     })]),
+    # API tokens (issue 7): issuing shows the token once (200) and keeps only its hash
+    # (redacted in the trail); revoking stamps who and when.
+    Mutation("api.new_token", "admin", lambda w: {}, lambda w: {
+        "user": str(w["viewer"].id), "name": "Mutation test token", "expires_on": "2099-12-31",
+    }, lambda w: [("create", "api_tokens", w["id_of"]("api_tokens", "name", "Mutation test token"), {
+        "id": ANY, "user_id": (None, w["viewer"].id), "name": (None, "Mutation test token"), "token_hash": ANY,
+        "created_by_id": (None, w["admin"].id), "expires_on": (None, "2099-12-31"),
+    })], status=200),
+    Mutation("api.revoke_token", "admin", lambda w: {"token_id": w["id_of"]("api_tokens", "name", "Mutation test token")},
+             lambda w: {}, lambda w: [("update", "api_tokens", w["id_of"]("api_tokens", "name", "Mutation test token"), {
+                 "revoked_at": (None, ANY), "revoked_by_id": (None, w["admin"].id),
+             })]),
 ]
 
 

@@ -35,7 +35,8 @@ def test_there_are_unsafe_routes_to_check(csrf_app):
 def test_every_unsafe_route_refuses_a_post_without_a_token(csrf_app, make_user, login_as):
     users = {role: make_user(role) for role in ("admin", "quality", "viewer")}
     values = {"code": "R1HKH", "trust_code": "R1H", "department_id": 1, "action_id": 1,
-              "finding_id": 1, "inspection_id": 1, "file_id": 1, "user_id": users["viewer"].id}
+              "finding_id": 1, "inspection_id": 1, "file_id": 1, "user_id": users["viewer"].id,
+              "token_id": 1}
     events_before = db.session.scalar(select(func.count(AuditEvent.id)))
     accepted = []
     for endpoint, method, url_rule in unsafe_routes(csrf_app):
