@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 
-from flask import Flask, current_app, g, jsonify, render_template, request
+from flask import Flask, current_app, g, has_request_context, jsonify, render_template, request
 from flask_login import AnonymousUserMixin, current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -89,7 +89,11 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 def render_error(code: int, description: str | None = None):  # type: ignore[no-untyped-def]
+    """The error page, or under /api/ the API's JSON error shape (status, message, errors), so
+    a program reading the API never gets HTML, whatever failed (an unknown path, a 405, a 500)."""
     title, default = PAGES.get(code, PAGES[500] if code >= 500 else PAGES[400])
+    if has_request_context() and request.path.startswith("/api/"):
+        return jsonify(status=code, message=description or f"{title}. {default}", errors={}), code
     return render_template("error.html", code=code, title=title, description=description or default), code
 
 
@@ -166,13 +170,8 @@ def unavailable(description: str | None = None):  # type: ignore[no-untyped-def]
     # The page's header reads the signed-in user; without this it would query the database.
     g._login_user = AnonymousUserMixin()
     default = PAGES[ServiceUnavailable.code][1]
-    if request.path.startswith("/api/"):
-        # The API's own error shape (app/api/auth.py): status, message, errors.
-        response = jsonify(status=ServiceUnavailable.code, message=description or default, errors={})
-        response.status_code = ServiceUnavailable.code
-    else:
-        body, code = render_error(ServiceUnavailable.code, description)
-        response = current_app.make_response((body, code))
+    body, code = render_error(ServiceUnavailable.code, description or default)
+    response = current_app.make_response((body, code))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
