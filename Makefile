@@ -50,3 +50,9 @@ bench-pack: install
 .PHONY: serve
 serve: assets db
 	env -u FLASK_DEBUG HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py
+
+# The CQC import benchmark (issue 7): 1,000 location records imported and re-imported, medians of 3 runs;
+# PostgreSQL too when QL_PG_URL is set (a throwaway database: its schema is dropped each run).
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python scripts/bench_import.py

@@ -52,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     from app.auth import models as _auth  # noqa: F401
     from app.boardpacks import models as _boardpacks  # noqa: F401
     from app.files import models as _files  # noqa: F401
+    from app.imports import models as _imports  # noqa: F401
     from app.inspections import models as _inspections  # noqa: F401
     from app.organisations import models as _organisations  # noqa: F401
     from app.reminders import models as _reminders  # noqa: F401
@@ -81,10 +82,14 @@ def register_blueprints(app: Flask) -> None:
     from app.exports import bp as exports, views as _exports_views  # noqa: F401
     from app.files import bp as files, views as _files_views  # noqa: F401
     from app.health import bp as health, views as _health_views  # noqa: F401
+    from app.imports import bp as imports, views as _imports_views  # noqa: F401
     from app.inspections import bp as inspections, views as _inspections_views  # noqa: F401
     from app.organisations import bp as organisations, views as _organisations_views  # noqa: F401
 
-    for blueprint in (organisations, inspections, actions, boardpacks, exports, files, auth, audit, health, api):
+    for blueprint in (
+        organisations, inspections, actions, boardpacks, imports, exports, files, auth, audit,
+        health, api,
+    ):
         app.register_blueprint(blueprint)
     public(app.view_functions["static"])
     app.before_request(enforce_access)
@@ -103,6 +108,7 @@ def register_commands(app: Flask) -> None:
     from app.boardpacks.commands import board_pack
     from app.demo.commands import seed_demo
     from app.exports.commands import export_offline, export_open_data
+    from app.imports.commands import import_cqc
     from app.inspections.commands import grid
     from app.reminders.commands import send_reminders
     from app.synthetic.commands import seed_synthetic_command
@@ -112,6 +118,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(grid)
     app.cli.add_command(send_reminders)
     app.cli.add_command(board_pack)
+    app.cli.add_command(import_cqc)
     app.cli.add_command(seed_synthetic_command)
     app.cli.add_command(export_open_data)
     app.cli.add_command(export_offline)

@@ -136,6 +136,9 @@ ACCESS: dict[tuple[str, str], dict[str, str]] = {
     ("actions.import_form", "GET"): QUALITY_ONLY,
     ("actions.import_upload", "POST"): QUALITY_ONLY,
     ("actions.import_template", "GET"): QUALITY_ONLY,
+    # Importing CQC's published ratings (issue 7): the quality team and administrators
+    ("imports.upload_form", "GET"): ADMIN_AND_QUALITY,
+    ("imports.upload", "POST"): ADMIN_AND_QUALITY,
     # Board packs: everyone may preview and download; only quality may issue to the board
     ("boardpacks.choose", "GET"): EVERY_ROLE,
     ("boardpacks.download", "GET"): EVERY_ROLE,

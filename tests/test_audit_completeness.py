@@ -313,6 +313,14 @@ MUTATIONS = [
         "priority": (None, "high"), "status": (None, "open"), "original_due_on": (None, "2027-03-31"),
         "due_on": (None, "2027-03-31"), "finding_ids": (None, []), "version": ANY,
     })], status=200),
+    # A dry run of the CQC import writes only its import log row, with its audit event.
+    Mutation("imports.upload", "quality", lambda w: {}, lambda w: {"dry_run": "y", "file": (io.BytesIO(
+        b'{"locationId": "RX101", "providerId": "RX1", "name": "Example Hospital"}'), "cqc-dry-run.json")},
+        lambda w: [("create", "import_logs", w["id_of"]("import_logs", "file_name", "cqc-dry-run.json"), {
+            "id": ANY, "file_name": (None, "cqc-dry-run.json"), "sha256": ANY, "file_format": (None, "json"),
+            "user_id": (None, w["quality"].id), "imported_at": ANY, "dry_run": (None, True),
+            "outcome": (None, "dry_run"), "counts": ANY,
+        })], status=200),
     Mutation("auth.logout", "viewer", lambda w: {}, lambda w: {},
              lambda w: [("update", "users", w["viewer"].id, {"session_token": CHANGED})]),
     # The action workflow and evidence (after complete_action above, the world's action is completed)

@@ -48,6 +48,8 @@ class Hospital(db.Model):
     ods_code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     town: Mapped[str | None] = mapped_column(String(100))
+    # The postal address as CQC publishes it (lines, town, county, postcode); set by the import.
+    address: Mapped[str | None] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20), default="hospital")
     registration_status: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
