@@ -121,7 +121,10 @@ NAVIGATION = (
     ("My actions", "actions.my_actions", "update_actions"),
     ("Board packs", "boardpacks.choose", "download_board_packs"),
     ("Audit log", "audit.log", "view_audit"),
+    ("Imports", "imports.upload_form", "import_data"),
+    ("Exports", "exports.index", "export_data"),
     ("Users", "auth.users", "manage_users"),
+    ("API tokens", "api.tokens", "manage_api_tokens"),
 )
 
 

@@ -32,8 +32,8 @@ def nav_links(page: Page) -> list[str]:
 
 # role -> (nav links, may archive, may post updates, may open the users page, may read the audit log)
 ROLES = {
-    "admin": (["Hospitals", "Inspections", "Actions", "Board packs", "Audit log", "Users"], True, False, True, True),
-    "quality": (["Hospitals", "Inspections", "Actions", "My actions", "Board packs", "Audit log"], True, True, False, True),
+    "admin": (["Hospitals", "Inspections", "Actions", "Board packs", "Audit log", "Imports", "Exports", "Users", "API tokens"], True, False, True, True),
+    "quality": (["Hospitals", "Inspections", "Actions", "My actions", "Board packs", "Audit log", "Imports", "Exports"], True, True, False, True),
     "lead": (["Hospitals", "Inspections", "Actions", "My actions", "Board packs"], False, True, False, False),
     "viewer": (["Hospitals", "Inspections", "Actions", "Board packs"], False, False, False, False),
 }
