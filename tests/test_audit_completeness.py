@@ -44,8 +44,8 @@ class Mutation:
 
 
 def _versioned(kind: str) -> dict[str, Any]:
-    # Actions carry a version for optimistic locking; every change moves it on.
-    return {"version": ANY} if kind == "actions" else {}
+    # Actions and inspections carry a version for optimistic locking; every change moves it on.
+    return {"version": ANY} if kind in ("actions", "inspections") else {}
 
 
 def _archive(kind: str, key: str) -> Callable[[dict[str, Any]], list]:  # type: ignore[type-arg]
@@ -215,13 +215,14 @@ MUTATIONS = [
         "inspection_type": (None, "focused"), "notice": (None, "unannounced"),
         "visit_start": (None, "2026-10-01"), "visit_end": (None, "2026-10-02"),
         "report_ref": (None, "MOCK-2026-10"), "status": (None, "draft"),
-        "summary": (None, "Mock inspection of urgent care"), "illustrative": (None, False),
+        "summary": (None, "Mock inspection of urgent care"), "illustrative": (None, False), "version": ANY,
     })]),
     Mutation("inspections.edit_inspection", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
         "hospital": "R1HKH", "source": "mock", "inspection_type": "focused", "notice": "announced",
         "visit_start": "2026-10-01", "visit_end": "2026-10-02", "published_on": "",
         "report_ref": "MOCK-2026-10", "report_url": "", "summary": "Mock inspection of urgent care",
-    }, lambda w: [("update", "inspections", w["draft"](), {"notice": ("unannounced", "announced")})]),
+        "version": str(db.session.get(Inspection, w["draft"]()).version),
+    }, lambda w: [("update", "inspections", w["draft"](), {"notice": ("unannounced", "announced"), "version": ANY})]),
     Mutation("inspections.new_finding", "quality", lambda w: {"inspection_id": w["draft"]()}, lambda w: {
         "kind": "must_do", "department": str(w["urgent"]), "key_question": "Safe",
         "regulation": "12", "text": "Triage within 15 minutes of arrival",
@@ -260,7 +261,7 @@ MUTATIONS = [
     ], url_query="?row=hospital"),
     Mutation("inspections.publish_inspection", "quality", lambda w: {"inspection_id": w["draft"]()},
              lambda w: {"published_on": "2026-10-20"}, lambda w: [("update", "inspections", w["draft"](), {
-        "published_on": (None, "2026-10-20"), "status": ("draft", "published"),
+        "published_on": (None, "2026-10-20"), "status": ("draft", "published"), "version": ANY,
     })]),
     # Organisations
     Mutation("organisations.new_trust", "quality", lambda w: {}, lambda w: {

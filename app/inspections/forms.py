@@ -9,7 +9,15 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.domain import inspections as vocab
@@ -184,6 +192,15 @@ class InspectionForm(FlaskForm):
     )
     summary = TextAreaField("Summary (optional)", [_length(TEXT_LIMIT, "The summary")])
     report_file = FileField("Report document (optional)")
+    # When correcting an inspection: its version when the page was opened (a later change by
+    # someone else makes the post stale). Empty for a new inspection.
+    version = HiddenField()
+
+    def posted_version(self) -> int | None:
+        """The version the post carried (None when it carried none): the raw posted value,
+        never the version the form was filled with."""
+        value = (self.version.raw_data or [""])[0].strip()
+        return int(value) if value.isdigit() else None
 
 
 class PublishForm(FlaskForm):

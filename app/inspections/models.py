@@ -48,6 +48,10 @@ class Inspection(Archivable, db.Model):
     # Demo data whose dates or details are filled in plausibly, not known; the UI says so.
     illustrative: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Optimistic locking: every change bumps it, and a form opened on an older version is refused
+    # with a 409 (two people correcting the same inspection never silently overwrite each other).
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     trust = relationship("Trust")
     hospital = relationship("Hospital")

@@ -56,6 +56,13 @@ def as_quality(app, quality, login_as):
     return login_as(app.test_client(), quality)
 
 
+def correct(client, inspection: Inspection, data: dict):  # type: ignore[no-untyped-def]
+    """Post a correction of the inspection's details on its current version, as the edit page does."""
+    db.session.expire_all()
+    version = db.session.get(Inspection, inspection.id).version
+    return client.post(f"/inspections/{inspection.id}/edit", data={**data, "version": str(version)})
+
+
 def details(**changes) -> dict:
     data = {
         "hospital": "R1HKH",
@@ -288,7 +295,7 @@ def test_a_draft_counts_in_the_official_grid_only_once_published(as_quality, pla
     assert grid_cells(hospital) == {("urgent", "Safe", "Good"), (None, "Overall", "Good")}
     [event] = events_since(marker)
     assert (event.action, event.record_kind, event.record_id) == ("update", "inspections", inspection.id)
-    assert event.changes == {"status": ["draft", "published"], "published_on": [None, "2019-02-01"]}
+    assert event.changes == {"status": ["draft", "published"], "published_on": [None, "2019-02-01"], "version": [1, 2]}
     page = as_quality.get(response.headers["Location"]).text
     assert "Its ratings count in the official grid from 1 February 2019." in text_of(page)
     assert 'id="publish"' not in page  # a published inspection has no Publish form
@@ -355,11 +362,45 @@ def test_the_edit_form_shows_the_current_details(as_quality, place):
     assert "Choose a file only to replace the current document, CQC report.pdf" in text_of(page)
 
 
+def test_a_correction_made_on_an_older_version_is_refused_and_keeps_what_was_typed(as_quality, place):
+    inspection = created(as_quality.post("/inspections/new", data=details()))
+    page = as_quality.get(f"/inspections/{inspection.id}/edit").text
+    opened_on = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    # Someone else corrects the summary meanwhile.
+    assert correct(as_quality, inspection, details(summary="Their summary.")).status_code == 302
+    marker = last_event_id()
+    stale = as_quality.post(f"/inspections/{inspection.id}/edit",
+                            data={**details(summary="My summary."), "version": opened_on})
+    assert stale.status_code == 409
+    page = text_of(stale.text)
+    assert "Someone else changed this inspection after you opened this page" in page
+    assert "My summary." in stale.text  # what was typed comes back
+    assert events_since(marker) == []
+    db.session.expire_all()
+    current = db.session.get(Inspection, inspection.id)
+    assert current.summary == "Their summary."
+    # The form now carries the current version: submitting it again (after checking) saves.
+    resent = re.search(r'name="version" type="hidden" value="(\d+)"', stale.text).group(1)
+    assert resent == str(current.version) != opened_on
+    again = as_quality.post(f"/inspections/{inspection.id}/edit", data={**details(summary="My summary."), "version": resent})
+    assert again.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Inspection, inspection.id).summary == "My summary."
+
+
+def test_a_correction_without_its_version_is_refused(as_quality, place):
+    inspection = created(as_quality.post("/inspections/new", data=details()))
+    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=details(summary="No version."))
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Inspection, inspection.id).summary == "Requires improvement overall."
+
+
 def test_a_correction_is_audited_with_before_and_after(as_quality, place, quality):
     inspection = created(as_quality.post("/inspections/new", data=details()))
     as_quality.post(f"/inspections/{inspection.id}/publish", data={"published_on": "2019-02-01"})
     marker = last_event_id()
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=details(
+    response = correct(as_quality, inspection, details(
         notice="short_notice", visit_end="2018-10-12", published_on="2019-02-01", summary="Corrected summary.",
     ))
     assert response.status_code == 302
@@ -369,6 +410,7 @@ def test_a_correction_is_audited_with_before_and_after(as_quality, place, qualit
         "notice": ["unannounced", "short_notice"],
         "visit_end": ["2018-10-11", "2018-10-12"],
         "summary": ["Requires improvement overall.", "Corrected summary."],
+        "version": [2, 3],
     }
     db.session.expire_all()
     assert inspection.status == "published"
@@ -377,7 +419,7 @@ def test_a_correction_is_audited_with_before_and_after(as_quality, place, qualit
 def test_saving_unchanged_details_writes_no_event(as_quality, place):
     inspection = created(as_quality.post("/inspections/new", data=details()))
     marker = last_event_id()
-    assert as_quality.post(f"/inspections/{inspection.id}/edit", data=details()).status_code == 302
+    assert correct(as_quality, inspection, details()).status_code == 302
     assert events_since(marker) == []
 
 
@@ -385,7 +427,7 @@ def test_replacing_the_report_document_keeps_the_old_file(as_quality, place, upl
     inspection = created(as_quality.post("/inspections/new", data=with_file(details(), name="first.pdf")))
     first = inspection.report_file
     marker = last_event_id()
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=with_file(details(), name="second.pdf"))
+    response = correct(as_quality, inspection, with_file(details(), name="second.pdf"))
     assert response.status_code == 302
     db.session.expire_all()
     second = inspection.report_file
@@ -394,13 +436,13 @@ def test_replacing_the_report_document_keeps_the_old_file(as_quality, place, upl
     assert sorted(files_in(uploads)) == sorted([first.storage_key, second.storage_key])
     file_event, inspection_event = events_since(marker)
     assert (file_event.action, file_event.record_kind) == ("create", "stored_files")
-    assert inspection_event.changes == {"report_file_id": [first.id, second.id]}
+    assert inspection_event.changes == {"report_file_id": [first.id, second.id], "version": [1, 2]}
 
 
 def test_a_refused_correction_changes_nothing(as_quality, place, uploads):
     inspection = created(as_quality.post("/inspections/new", data=details()))
     marker = last_event_id()
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=with_file(details(visit_start="2018-10-20", summary="Changed")))
+    response = correct(as_quality, inspection, with_file(details(visit_start="2018-10-20", summary="Changed")))
     assert_refused(response, "visit_end", "The visit cannot end before it starts.")
     db.session.expire_all()
     assert inspection.summary == "Requires improvement overall." and inspection.report_file_id is None
@@ -410,7 +452,7 @@ def test_a_refused_correction_changes_nothing(as_quality, place, uploads):
 def test_a_published_inspection_keeps_its_publication_date(as_quality, place):
     inspection = created(as_quality.post("/inspections/new", data=details()))
     as_quality.post(f"/inspections/{inspection.id}/publish", data={"published_on": "2019-02-01"})
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=details(published_on=""))
+    response = correct(as_quality, inspection, details(published_on=""))
     assert_refused(response, "published_on", "Enter the publication date: a published inspection keeps its date.")
 
 
@@ -420,10 +462,10 @@ def test_an_inspection_with_ratings_cannot_move_to_another_hospital(as_quality, 
     create_hospital(place["trust"], ods_code="R1H12", name="The Royal London Hospital")
     db.session.commit()
     inspection = _with_ratings(created(as_quality.post("/inspections/new", data=details())), place)
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=details(hospital="R1H12"))
+    response = correct(as_quality, inspection, details(hospital="R1H12"))
     assert_refused(response, "hospital", "Ratings, findings or enforcement are already recorded for Whipps Cross University Hospital")
     empty = created(as_quality.post("/inspections/new", data=details()))
-    assert as_quality.post(f"/inspections/{empty.id}/edit", data=details(hospital="R1H12")).status_code == 302
+    assert correct(as_quality, empty, details(hospital="R1H12")).status_code == 302
 
 
 def test_the_edit_form_offers_only_the_inspections_own_trust(as_quality, place):
@@ -433,7 +475,7 @@ def test_the_edit_form_offers_only_the_inspections_own_trust(as_quality, place):
     db.session.commit()
     inspection = created(as_quality.post("/inspections/new", data=details()))
     assert "RQXM1" not in as_quality.get(f"/inspections/{inspection.id}/edit").text
-    response = as_quality.post(f"/inspections/{inspection.id}/edit", data=details(hospital="RQXM1"))
+    response = correct(as_quality, inspection, details(hospital="RQXM1"))
     assert_refused(response, "hospital", "Choose a hospital from the list.")
 
 

@@ -329,6 +329,7 @@ def test_publish_sets_date_and_status_with_an_audit_event(inspection):
     assert event.changes == {
         "status": ["draft", "published"],
         "published_on": [None, "2019-02-01"],
+        "version": [1, 2],
     }
 
 

@@ -185,8 +185,11 @@ def edit_inspection(inspection_id: int):
         "report_ref": inspection.report_ref,
         "report_url": inspection.report_url,
         "summary": inspection.summary,
+        "version": inspection.version,
     })
     _set_place_choices(form, places)
+    if request.method == "POST" and form.posted_version() != inspection.version:
+        return _refuse_stale(form, inspection)
 
     def update(_trust: Trust, hospital: Hospital | None, details: dict[str, Any]) -> None:
         services.update_inspection(inspection, hospital=hospital, **details)
@@ -195,6 +198,20 @@ def edit_inspection(inspection_id: int):
         flash("The inspection's details have been saved. The change is in its history.")
         return _back(inspection)
     return _render_details(form, inspection)
+
+
+def _refuse_stale(form: InspectionForm, inspection: Inspection) -> Any:
+    """The 409 answer to a correction made on an older version: nothing saved, the form back
+    with what the user typed and, so that a second submit (after checking) goes through, the
+    current version. An uploaded document is not kept."""
+    form.validate()  # the typed values' own problems are shown too
+    form.form_errors.insert(0, (
+        "Someone else changed this inspection after you opened this page, so your changes were "
+        "not saved. Open the inspection in a new tab to see its current details and history; "
+        "the form below keeps what you typed. Submit it again to save your version over theirs."
+    ))
+    form.version.data = str(inspection.version)
+    return _render_details(form, inspection, status=409)
 
 
 # -- Publishing ----------------------------------------------------------------------------------
