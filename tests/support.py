@@ -3,14 +3,37 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import unescape
 from html.parser import HTMLParser
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app.actions.models import Action
 from app.extensions import db
 from app.organisations.models import Department, Hospital
+
+# Transaction control and connection set-up: not queries of the page being measured.
+_CONTROL = ("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE", "COMMIT", "ROLLBACK")
+
+
+@contextmanager
+def statements(*, selects_only: bool = False) -> Iterator[list[str]]:
+    """The SQL statements the block sends to the database (transaction control left out; only
+    the SELECTs with `selects_only`), for tests that a page's or a build's cost does not grow."""
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+        head = statement.lstrip().upper()
+        if not head.startswith(_CONTROL) and (not selects_only or head.startswith("SELECT")):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 def page_text(html: str) -> str:

@@ -13,13 +13,13 @@ from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions.models import Action
 from app.actions.services import create_action, post_update
 from app.extensions import db
 from app.organisations.models import Hospital
-from tests.support import department, table_rows
+from tests.support import department, statements, table_rows
 
 TODAY = date.today()
 
@@ -284,19 +284,10 @@ def test_navigation_shows_the_lists_to_the_roles_that_may_use_them(client_as, de
 
 
 def count_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements() as seen:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
-    return len(statements)
+    return len(seen)
 
 
 def test_the_pages_cost_the_same_number_of_queries_at_two_data_sizes(client_of, make_user, raise_action, quality):

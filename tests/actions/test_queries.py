@@ -4,11 +4,10 @@ boundary (due today is not overdue). A fixed `today`, so the answers never depen
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions import queries
 from app.actions.queries import ActionFilters
@@ -19,6 +18,7 @@ from app.extensions import db
 from app.inspections.services import add_finding, create_inspection, publish
 from app.organisations.models import Trust
 from app.organisations.services import create_department, create_hospital, create_trust
+from tests.support import statements
 
 TODAY = date(2026, 6, 15)
 
@@ -216,29 +216,15 @@ def test_all_rows_gives_every_matching_row_in_order(world):
     assert list(queries.all_rows(filters, TODAY, sort="due", batch=2)) == list(paged)
 
 
-@contextmanager
-def counting_queries():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        # Transaction control (SQLite's BEGIN IMMEDIATE, PRAGMAs) is not a query of the page.
-        if not statement.lstrip().upper().startswith(("BEGIN", "PRAGMA", "SAVEPOINT", "RELEASE")):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_page_costs_two_queries_whatever_the_number_of_actions(world):
     def cost() -> int:
         db.session.expire_all()
-        with counting_queries() as statements:
+        with statements() as seen:
             page = queries.actions_page(ActionFilters(), TODAY, per_page=25)
             [(row.hospital_name, row.department_name, row.owner_name, row.must_do) for row in page.rows]
-        return len(statements)
+        return len(seen)
 
     small = cost()
     owners = [world["quality"], world["lead"]]

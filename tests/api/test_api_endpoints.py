@@ -4,13 +4,12 @@ same as `flask grid --json`), bad parameters, role scoping of actions, and bound
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions.models import Action
 from app.extensions import db
-from tests.support import department
+from tests.support import department, statements
 
 
 def test_pages_follow_one_another_without_overlap_up_to_the_total(demo, viewer_api):
@@ -178,18 +177,6 @@ def test_mine_is_my_actions_scope_a_leads_departments(demo, make_user, api_as, v
         assert api_as(role).json("/api/v1/actions?mine=1", status=403)["errors"] == {"mine": "Your role has no My actions."}
 
 
-@contextmanager
-def counted():  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_a_lists_queries_do_not_grow_with_its_page(demo, viewer_api):
@@ -197,10 +184,10 @@ def test_a_lists_queries_do_not_grow_with_its_page(demo, viewer_api):
     db.session.rollback()
     for url in ("/api/v1/departments", "/api/v1/hospitals", "/api/v1/inspections", "/api/v1/findings",
                 "/api/v1/actions", "/api/v1/trusts"):
-        with counted() as small:
+        with statements() as small:
             viewer_api.json(url + "?per_page=1")
         db.session.rollback()
-        with counted() as large:
+        with statements() as large:
             viewer_api.json(url + "?per_page=100")
         db.session.rollback()
         assert len(large) == len(small) <= 8, (url, len(small), len(large))

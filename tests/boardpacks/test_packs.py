@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import socket
 import sys
 import threading
-import socket
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions.models import Action
 from app.boardpacks.queries import subject_by_code
@@ -20,6 +20,7 @@ from app.extensions import db
 from app.inspections.models import Inspection
 from app.organisations.models import Hospital
 from app.presentation import long_date
+from tests.support import statements
 
 MIDWIVES = "All midwives and obstetricians complete annual fetal monitoring training"
 
@@ -183,18 +184,9 @@ def test_a_bad_choice_is_a_400_that_says_what_to_fix(demo, viewer_client):
 
 
 def _count_queries(app, run):  # type: ignore[no-untyped-def]
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements(selects_only=True) as seen:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
+    return len(seen)
 
 
 def test_building_a_pack_costs_the_same_queries_whatever_the_data_size(demo, app):

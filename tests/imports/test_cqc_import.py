@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,23 +18,12 @@ from app.imports.services import ImportRefused, import_records
 from app.inspections.grids import hospital_grid
 from app.inspections.models import Inspection, RatingCell
 from app.organisations.models import Department, Hospital, Trust, department_successions
+from tests.imports.sources import FIXTURES, RECORDS, current_ratings
 
-FIXTURES = Path(__file__).parent / "fixtures"
-RECORDS = json.loads((FIXTURES / "locations.json").read_text())
 ALL = (FIXTURES / "locations.json").read_bytes()
 TABLES = (Trust, Hospital, Department, Inspection, RatingCell, AuditEvent, ImportLog)
 
 
-def current_ratings(record: dict) -> dict[tuple[str | None, str], tuple[str, str]]:
-    cr = record["currentRatings"]
-    overall = cr["overall"]
-    cells = {(None, "Overall"): (overall["rating"], overall["reportDate"])}
-    cells |= {(None, k["name"]): (k["rating"], k["reportDate"]) for k in overall.get("keyQuestionRatings", [])}
-    for service in cr["serviceRatings"]:
-        cells[(service["name"], "Overall")] = (service["rating"], service["reportDate"])
-        cells |= {(service["name"], k["name"]): (k["rating"], service["reportDate"])
-                  for k in service.get("keyQuestionRatings", [])}
-    return cells
 
 
 def grid_of(runner, code: str, as_of: str | None = None) -> dict:  # type: ignore[no-untyped-def]

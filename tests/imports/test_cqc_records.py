@@ -7,29 +7,13 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from app.domain.cqc_ratings_csv import parse_csv, service_code
 from app.domain.cqc_records import Cell, RecordError, parse_json
 from app.domain.grid import RatedCell, RowLifetime, current_grid
-
-FIXTURES = Path(__file__).parent / "fixtures"
-RECORDS = json.loads((FIXTURES / "locations.json").read_text())
-
-
-def current_ratings(record: dict) -> dict[tuple[str | None, str], tuple[str, str]]:
-    """The record's currentRatings as {(service, key question): (rating, date)}."""
-    cr = record["currentRatings"]
-    overall = cr["overall"]
-    cells = {(None, "Overall"): (overall["rating"], overall["reportDate"])}
-    cells |= {(None, k["name"]): (k["rating"], k["reportDate"]) for k in overall.get("keyQuestionRatings", [])}
-    for service in cr["serviceRatings"]:
-        cells[(service["name"], "Overall")] = (service["rating"], service["reportDate"])
-        cells |= {(service["name"], k["name"]): (k["rating"], service["reportDate"])
-                  for k in service.get("keyQuestionRatings", [])}
-    return cells
+from tests.imports.sources import FIXTURES, RECORDS, current_ratings
 
 
 def minimal(**changes) -> dict:  # type: ignore[no-untyped-def]

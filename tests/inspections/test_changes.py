@@ -7,20 +7,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit.services import archive
 from app.extensions import db
 from app.inspections.changes import change_counts, inspection_grid
 from app.inspections.models import Inspection
 from app.organisations.models import Department, Hospital
-from tests.support import table_rows
+from tests.support import statements, table_rows
 
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall")
 ROLES = ("admin", "quality", "lead", "viewer")
@@ -41,18 +39,6 @@ def changes(grid) -> dict[tuple[str | None, str], tuple[str, str | None, str, in
     }
 
 
-@contextmanager
-def selects() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def capture(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 # -- The rule, on data built through the services ----------------------------------------------------
@@ -184,14 +170,14 @@ def test_four_queries_however_many_earlier_inspections(hospital, made, inspect):
     target = inspect(date(2024, 1, 1), {made["urgent"]: row("G", "G", "G", "G", "G", "G"), made["surgery"]: row("G", "-", "-", "-", "-", "G")})
     db.session.commit()
     target.id, target.hospital.name, target.trust.name  # noqa: B018  (load outside the count)
-    with selects() as seen:
+    with statements() as seen:
         inspection_grid(target)
     few = len(seen)
     for year in range(2016, 2024):
         inspect(date(year, 6, 1), {made["urgent"]: row("RI", "RI", "RI", "RI", "RI", "RI"), made["surgery"]: row("I", "-", "-", "-", "-", "I")})
     db.session.commit()
     target.id, target.hospital.name, target.trust.name  # noqa: B018
-    with selects() as seen:
+    with statements() as seen:
         grid = inspection_grid(target)
     assert few <= 4 and len(seen) == few
     assert changes(grid)[("urgent", "Safe")] == ("Good", "Requires improvement", "up", 1)

@@ -7,17 +7,15 @@ official and internal ratings never mixed; superseded and retired rows leave fro
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.inspections.grids import HospitalGrid, hospital_grid, overall_ratings
 from app.inspections.services import CellInput, create_inspection, record_ratings
 from app.organisations.services import create_hospital, retire_department
+from tests.support import statements
 
 KEY_QUESTIONS = ("Safe", "Effective", "Caring", "Responsive", "Well-led", "Overall")
 D2015, D2019, D2022 = date(2015, 3, 17), date(2019, 2, 1), date(2022, 11, 4)
@@ -48,20 +46,6 @@ def services(grid: HospitalGrid) -> list[str | None]:
     return [r.service_code for r in grid.rows]
 
 
-@contextmanager
-def selects() -> Iterator[list[str]]:
-    """The SELECT statements the block sends to the database."""
-    seen: list[str] = []
-
-    def capture(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
 
 
 # -- Carry-forward and as-of ----------------------------------------------------------------------
@@ -304,7 +288,7 @@ def test_overall_ratings_of_several_hospitals_in_one_query(trust, hospital, insp
     db.session.commit()
     ids = [h.id for h in (hospital, royal_london, mile_end, newham)]
 
-    with selects() as seen:
+    with statements(selects_only=True) as seen:
         current = overall_ratings(ids, LATER)
     assert len(seen) == 1
     assert {h: (c.rating, c.published_on) for h, c in current.items()} == {
@@ -323,7 +307,7 @@ def test_hospital_grid_reads_a_few_queries_however_many_inspections(hospital, de
     inspect(D2015, {made["urgent"]: ALL_RI, made["outpatients"]: ALL_RI, None: ALL_RI})
     db.session.commit()
     hospital.id  # noqa: B018  (reload the expired hospital outside the count)
-    with selects() as seen:
+    with statements(selects_only=True) as seen:
         hospital_grid(hospital, LATER)
     few = len(seen)
 
@@ -332,7 +316,7 @@ def test_hospital_grid_reads_a_few_queries_however_many_inspections(hospital, de
     inspect(date(2018, 7, 1), {made["npioutpatients"]: ALL_GOOD, made["diagnostic"]: ALL_GOOD})
     db.session.commit()
     hospital.id  # noqa: B018
-    with selects() as seen:
+    with statements(selects_only=True) as seen:
         grid = hospital_grid(hospital, LATER)
 
     assert few <= 3  # the cells, the departments, their successors

@@ -12,13 +12,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from html import unescape
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit.services import archive
 from app.demo import story
@@ -35,7 +33,7 @@ from app.inspections.services import (
 )
 from app.organisations.models import Department, Hospital
 from app.organisations.services import create_department
-from tests.support import table_rows
+from tests.support import statements, table_rows
 
 ROLES = ("admin", "quality", "lead", "viewer")
 TODAY = date.today()
@@ -409,18 +407,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(app, demo):
 # -- Cost --------------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def queries_for(client, path: str) -> int:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.actions.models import Action
 from app.actions.services import create_action
@@ -31,7 +31,7 @@ from app.organisations.services import (
     trust_by_code,
     update_trust,
 )
-from tests.support import page_text, table_rows
+from tests.support import page_text, statements, table_rows
 
 HOSPITALS = [
     "Mile End Hospital",
@@ -330,17 +330,9 @@ def _add_hospital(trust, index: int, owner) -> Hospital:
 
 
 def _statements(client, url: str) -> list[str]:
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
     db.session.expire_all()
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with statements() as seen:
         response = client.get(url)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     assert response.status_code == 200
     return seen
 

@@ -1,6 +1,6 @@
 """The token pages in Chromium: an administrator issues a token through the form (errors first),
 copies it from the page that shows it once, a program reads the API with it, and the
-administrator revokes it. axe checks each page. Uses the browser tests' fixtures."""
+administrator revokes it. axe checks each page."""
 
 from __future__ import annotations
 
@@ -8,13 +8,12 @@ import pytest
 from playwright.sync_api import expect
 
 from app.extensions import db
-from tests.browser.conftest import assert_accessible, live_server, page, shot, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
 
-def test_an_administrator_issues_uses_and_revokes_a_token(page, live_server, sign_in, make_user,  # noqa: F811
-                                                          assert_accessible, shot):  # noqa: F811
+def test_an_administrator_issues_uses_and_revokes_a_token(page, live_server, sign_in, make_user,
+                                                          assert_accessible, shot):
     reader_email = make_user("viewer", name="Dashboard Reader").email
     db.session.commit()  # end the read so the live server can write (SQLite)
     sign_in(page, "admin")

@@ -4,19 +4,16 @@ refused file, and axe on the form, the result and the error state (WCAG 2.2 AA).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible, live_server, page, shot, sign_in  # noqa: F401
+from tests.imports.sources import FIXTURES
 
 pytestmark = pytest.mark.browser
 
-FIXTURES = Path(__file__).parent / "fixtures"
 
-
-def test_uploading_a_cqc_file_and_a_bad_one(page, sign_in, assert_accessible, shot, tmp_path):  # noqa: F811
+def test_uploading_a_cqc_file_and_a_bad_one(page, sign_in, assert_accessible, shot, tmp_path):
     sign_in(page, "quality")
     page.goto("/imports")
     expect(page.get_by_role("heading", name="Import CQC ratings")).to_be_visible()
