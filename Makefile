@@ -45,6 +45,13 @@ test: assets
 bench-pack: install
 	$(BIN)/python scripts/bench_board_pack.py
 
+# The national-scale benchmark (issue 8): 1,000 hospitals into SQLite and a throwaway PostgreSQL,
+# each key page timed, gunicorn throughput and memory; writes bench-results.json.
+# BENCH_ARGS="--hospitals 100" for a quick run.
+.PHONY: bench
+bench: install
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 # `make serve`: gunicorn with the production settings (gunicorn.conf.py; WEB_CONCURRENCY workers,
 # default 2). Never in development mode: SECRET_KEY must be set (see README, Serving in production).
 .PHONY: serve

@@ -16,6 +16,8 @@ action_findings = Table(
     db.metadata,
     Column("action_id", ForeignKey("actions.id", ondelete="CASCADE"), primary_key=True),
     Column("finding_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    # The actions answering a hospital's findings (the primary key serves an action's findings).
+    Index("ix_action_findings_finding", "finding_id", "action_id"),
 )
 
 

@@ -190,14 +190,13 @@ def action_dates(hospital_ids: Sequence[int]) -> list[ActionDates]:
     day it was typed in, so its earliest update counts as raised too."""
     if not hospital_ids:
         return []
+    # Correlated, so only these actions' updates are read (an index look-up each), not every
+    # update in the database grouped first.
     first_update = (
-        select(ActionUpdate.action_id, func.min(ActionUpdate.created_at).label("first"))
-        .group_by(ActionUpdate.action_id)
-        .subquery()
+        select(func.min(ActionUpdate.created_at)).where(ActionUpdate.action_id == Action.id).scalar_subquery()
     )
     rows = db.session.execute(
-        select(Action.created_at, first_update.c.first, Action.status, Action.completed_on)
-        .outerjoin(first_update, first_update.c.action_id == Action.id)
+        select(Action.created_at, first_update, Action.status, Action.completed_on)
         .where(Action.hospital_id.in_(hospital_ids), Action.archived_at.is_(None))
     ).all()
     found = []

@@ -131,6 +131,12 @@ class RatingCell(RowScoped, db.Model):
         one_of("rating", ALL_VALUES),
         # Serves "latest rating per cell as of a date" for a hospital's grid.
         Index("ix_rating_cells_grid", "hospital_id", "department_id", "key_question"),
+        # Every hospital's Overall on the home page (one key question of one scope).
+        Index("ix_rating_cells_scope_question", "scope", "key_question", "hospital_id", "inspection_id"),
+        # A trust's grid and board pack: the trust's own and its hospitals' rows.
+        Index("ix_rating_cells_trust_scope", "trust_id", "scope", "inspection_id"),
+        # A department's timeline (ix_rating_cells_grid starts with the hospital).
+        Index("ix_rating_cells_department", "department_id", "key_question"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
