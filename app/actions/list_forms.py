@@ -3,6 +3,7 @@ CSRF token; every field blank means "any"), and the CSV import's upload."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -46,6 +47,18 @@ class _ListForm(FlaskForm):
         return args
 
 
+NARROWING_HINTS = {
+    "hospital": "Choose a trust and apply the filters to choose one of its hospitals.",
+    "department": "Choose a trust or a hospital and apply the filters to choose one of its departments.",
+    "owner": "Choose a trust or a hospital and apply the filters to choose one of the owners of its actions.",
+}
+
+
+def chosen(args: Mapping[str, str]) -> dict[str, str | None]:
+    """The trust, hospital, department and owner a request chose, as given (for the choices)."""
+    return {name: (args.get(name) or None) for name in ("trust", "hospital", "department", "owner")}
+
+
 class ActionFilterForm(_ListForm):
     """The actions board's filters and sort order."""
 
@@ -85,6 +98,10 @@ class ActionFilterForm(_ListForm):
             SelectChoice("", "Any department"), *(SelectChoice(v, l) for v, l in choices.departments)
         ]
         self.owner.choices = [SelectChoice("", "Anyone"), *(SelectChoice(v, l) for v, l in choices.owners)]
+        # Lists too long to offer whole say how to narrow them (without JavaScript: apply).
+        for name, hint in NARROWING_HINTS.items():
+            if name in choices.narrowed:
+                self[name].description = hint
 
     def filters(self) -> ActionFilters:
         """The validated filters."""

@@ -278,23 +278,34 @@ def all_rows(filters: ActionFilters, today: date, *, sort: str = DEFAULT_SORT, b
         yield _row(values, today)
 
 
+# A drop-down longer than this is not offered whole (a national dataset has 1,000 hospitals and
+# 9,000 departments): it lists what belongs to the trust or hospital chosen, so the choice
+# narrows step by step, and never drops the value already chosen.
+CHOICES_LIMIT = 200
+
+
 @dataclass(frozen=True)
 class Choices:
     """The filter form's choices, as (value, label): trusts and hospitals by ODS code,
-    departments by code, owners by user id (only people who own an action); and the ids the
-    codes stand for."""
+    departments by code, owners by user id (only people who own an action); the ids the codes
+    stand for; and which lists were too long to offer before a trust or hospital is chosen."""
 
     trusts: list[tuple[str, str]]
     hospitals: list[tuple[str, str]]
     departments: list[tuple[str, str]]
     owners: list[tuple[str, str]]
     ids: dict[str, dict[str, int]]  # "trust" | "hospital" | "department" -> code -> id
+    narrowed: frozenset[str] = frozenset()  # "hospital", "department", "owner"
 
 
-def filter_choices() -> Choices:
-    """Three queries: hospitals with their trusts, departments, and owners."""
+def filter_choices(
+    trust: str | None = None, hospital: str | None = None, department: str | None = None,
+    owner: str | None = None,
+) -> Choices:
+    """Three queries: hospitals with their trusts, departments, and owners; each list within
+    the chosen trust or hospital (the values chosen, as given in the request, always stay)."""
     trusts: dict[str, str] = {}
-    hospitals = []
+    every_hospital: list[tuple[str, str, str]] = []  # (code, name, trust code)
     ids: dict[str, dict[str, int]] = {"trust": {}, "hospital": {}, "department": {}}
     for trust_id, trust_code, trust_name, hospital_id, code, name in db.session.execute(
         select(Trust.id, Trust.ods_code, Trust.name, Hospital.id, Hospital.ods_code, Hospital.name)
@@ -304,23 +315,62 @@ def filter_choices() -> Choices:
         trusts[trust_code] = trust_name
         ids["trust"][trust_code] = trust_id
         if code is not None:
-            hospitals.append((code, name))
+            every_hospital.append((code, name, trust_code))
             ids["hospital"][code] = hospital_id
+    narrowed: set[str] = set()
+    in_trust = [h for h in every_hospital if trust in ids["trust"] and h[2] == trust]
+    if in_trust or len(every_hospital) <= CHOICES_LIMIT:
+        listed = in_trust or every_hospital
+    else:
+        narrowed.add("hospital")
+        listed = []
+    hospitals = [(code, name) for code, name, _trust in listed]
+    hospitals += [(code, name) for code, name, _trust in every_hospital
+                  if code == hospital and (code, name) not in hospitals]  # the chosen one stays
     hospitals.sort(key=lambda choice: choice[1])
-    departments = []
-    for department_id, code, name, hospital, retired in db.session.execute(
+
+    scope = []
+    if hospital in ids["hospital"]:
+        scope.append(Department.hospital_id == ids["hospital"][hospital])
+    elif trust in ids["trust"]:
+        scope.append(Hospital.trust_id == ids["trust"][trust])
+    rows = db.session.execute(
         select(Department.id, Department.code, Department.name, Hospital.name, Department.retired_on)
         .join(Hospital, Hospital.id == Department.hospital_id)
+        .where(*scope)
         .order_by(Hospital.name, Department.name)
-    ):
-        departments.append((code, f"{hospital} – {name}" + (" (retired)" if retired else "")))
+        .limit(None if scope else CHOICES_LIMIT + 1)
+    ).all()
+    if not scope and len(rows) > CHOICES_LIMIT:
+        narrowed.add("department")
+        rows = []
+    if department and department not in {row[1] for row in rows}:
+        # The department chosen is not among those listed: it stays a choice.
+        rows += db.session.execute(
+            select(Department.id, Department.code, Department.name, Hospital.name, Department.retired_on)
+            .join(Hospital, Hospital.id == Department.hospital_id)
+            .where(Department.code == department)
+        ).all()
+    departments = []
+    for department_id, code, name, hospital_name, retired in rows:
+        departments.append((code, f"{hospital_name} – {name}" + (" (retired)" if retired else "")))
         ids["department"][code] = department_id
-    owners = [
-        (str(user_id), f"{name} ({email})")
-        for user_id, name, email in db.session.execute(
-            select(User.id, User.name, User.email)
-            .where(exists().where(Action.owner_id == User.id))
-            .order_by(User.name, User.email)
-        )
-    ]
-    return Choices(sorted(trusts.items(), key=lambda c: c[1]), hospitals, departments, owners, ids)
+
+    owning = select(Action.owner_id).where(Action.owner_id == User.id)
+    if scope:
+        owning = owning.join(Department, Department.id == Action.department_id).join(
+            Hospital, Hospital.id == Department.hospital_id).where(*scope)
+    owner_rows = db.session.execute(
+        select(User.id, User.name, User.email).where(exists(owning))
+        .order_by(User.name, User.email).limit(None if scope else CHOICES_LIMIT + 1)
+    ).all()
+    if not scope and len(owner_rows) > CHOICES_LIMIT:
+        narrowed.add("owner")
+        owner_rows = [r for r in owner_rows if str(r[0]) == owner]
+    owners = [(str(user_id), f"{name} ({email})") for user_id, name, email in owner_rows]
+    if owner and owner.isascii() and owner.isdigit() and owner not in {value for value, _ in owners}:
+        chosen = db.session.execute(select(User.id, User.name, User.email).where(User.id == int(owner))).first()
+        if chosen is not None:
+            owners.append((str(chosen[0]), f"{chosen[1]} ({chosen[2]})"))
+    return Choices(sorted(trusts.items(), key=lambda c: c[1]), hospitals, departments, owners, ids,
+                   frozenset(narrowed))

@@ -17,7 +17,7 @@ from flask import Response, abort, render_template, request, stream_with_context
 from flask_login import current_user
 
 from app.actions import bp, queries
-from app.actions.list_forms import ActionFilterForm, MyActionsForm
+from app.actions.list_forms import ActionFilterForm, MyActionsForm, chosen
 from app.audit.log import csv_cell
 from app.auth.access import requires
 
@@ -62,7 +62,7 @@ def my_actions():
 
 def _board_form() -> ActionFilterForm:
     form = ActionFilterForm(request.args)
-    form.set_choices(queries.filter_choices())
+    form.set_choices(queries.filter_choices(**chosen(request.args)))
     return form
 
 

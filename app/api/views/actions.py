@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.actions import queries
-from app.actions.list_forms import ActionFilterForm
+from app.actions.list_forms import ActionFilterForm, chosen
 from app.actions.models import Action, ActionUpdate
 from app.api import bp
 from app.api.auth import ApiError, api_requires, api_user
@@ -53,7 +53,7 @@ def actions():
     paged = paging()
     mine = flag("mine")
     form = ActionFilterForm(query)
-    form.set_choices(queries.filter_choices())
+    form.set_choices(queries.filter_choices(**chosen(query)))
     if not form.validate():
         raise bad({name: messages[0] for name, messages in form.errors.items()})
     filters = form.filters()
