@@ -212,3 +212,19 @@ def test_an_unknown_code_is_escaped_on_the_404_page(client):
     assert response.status_code == 404
     assert "<img src=x" not in response.text
     assert "&lt;img src=x onerror=alert(1)&gt;" in response.text
+
+
+def test_home_lists_trusts_a_page_at_a_time(viewer_client, demo):
+    for n in range(24):  # with the demo's trust, 25: two pages of 20 and 5
+        create_trust(ods_code=f"Z{n:02d}", name=f"Zeta Test Trust {n:02d}")
+    db.session.commit()
+    first = viewer_client.get("/")
+    assert first.status_code == 200
+    text = page_text(first.text)
+    assert "Trusts 1 to 20 of 25, by name." in text
+    assert "Barts Health NHS Trust" in text and "Zeta Test Trust 18" in text and "Zeta Test Trust 19" not in text
+    assert 'href="/?page=2"' in first.text
+    second = page_text(viewer_client.get("/?page=2").text)
+    assert "Trusts 21 to 25 of 25, by name." in second and "Zeta Test Trust 23" in second
+    assert "Barts Health NHS Trust" not in second
+    assert viewer_client.get("/?page=3").status_code == 404

@@ -31,13 +31,19 @@ from app.organisations.models import Hospital, Trust
 from app.organisations.services import hospital_by_code
 
 
+TRUSTS_PER_PAGE = 20
+
+
 @bp.get("/")
 @requires("read")
 def home():
-    trusts = db.session.scalars(
-        select(Trust).order_by(Trust.name).options(selectinload(Trust.hospitals))
-    ).all()
-    hospital_ids = [h.id for t in trusts for h in t.hospitals]
+    # A trust's page lists its hospitals; here, trusts a page at a time (a region or a national
+    # body holds 150 trusts and 1,000 hospitals, too many for one page to stay quick).
+    trusts = db.paginate(
+        select(Trust).order_by(Trust.name, Trust.id).options(selectinload(Trust.hospitals)),
+        per_page=TRUSTS_PER_PAGE, max_per_page=TRUSTS_PER_PAGE,
+    )
+    hospital_ids = [h.id for t in trusts.items for h in t.hospitals]
     today = date.today()
     return render_template(
         "organisations/home.html",
