@@ -45,7 +45,9 @@ class _Versioned(FlaskForm):
 
     def posted_version(self) -> int | None:
         value = (self.version.data or "").strip()
-        return int(value) if value.isdigit() else None
+        # ASCII digits only ("²".isdigit() is true, int("²") fails) and a length that fits the
+        # column: anything else is no version, so the post is stale (409), never a 500.
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 class ProgressUpdateForm(_Versioned):

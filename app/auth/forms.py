@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from app.auth.passwords import MAX_LENGTH
 from app.domain.access import ROLES
@@ -19,6 +19,12 @@ class SignInForm(FlaskForm):
         "Password",
         validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH * 4)],
     )
+
+    def validate_email(self, field: EmailField) -> None:
+        # The address is looked up in the database: PostgreSQL refuses a NUL in text (a 500),
+        # and no real address holds a control character.
+        if any(ord(c) < 32 for c in field.data or ""):
+            raise ValidationError("Enter an email address in the correct format, like name@example.nhs.uk.")
 
 
 class PasswordChangeForm(FlaskForm):

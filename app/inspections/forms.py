@@ -200,7 +200,9 @@ class InspectionForm(FlaskForm):
         """The version the post carried (None when it carried none): the raw posted value,
         never the version the form was filled with."""
         value = (self.version.raw_data or [""])[0].strip()
-        return int(value) if value.isdigit() else None
+        # ASCII digits only ("²".isdigit() is true, int("²") fails) and a length that fits the
+        # column: anything else is no version, so the post is stale (409), never a 500.
+        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 class PublishForm(FlaskForm):
