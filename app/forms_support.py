@@ -15,6 +15,18 @@ from app.errors import ValidationError
 from app.extensions import db
 
 
+# The most digits a record's number may have: 18 always fits a 64-bit integer column.
+_MAX_DIGITS = 18
+
+
+def record_number(value: str | None) -> int | None:
+    """A record's number (an id, a version) as a request gave it, or None when the text is not
+    one: ASCII digits only ("²".isdigit() is true, int("²") fails) and short enough to fit the
+    database's integer column (a longer one would be a 500, not a "no such record")."""
+    text = (value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= _MAX_DIGITS else None
+
+
 def show_errors(form: FlaskForm, error: ValidationError) -> None:
     """Put a service's field messages on the form's fields; others go to the form itself."""
     for name, message in error.errors.items():

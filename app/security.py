@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -87,6 +87,18 @@ def production_problems(config: dict) -> list[str]:  # type: ignore[type-arg]
     return problems
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character in a query or form value is refused with a 400 before any view sees it:
+    no field can hold one, PostgreSQL refuses it in text (which would be a 500), and a real
+    user never types one."""
+    for values in (request.args, request.form):
+        if any("\x00" in key or any("\x00" in value for value in given) for key, given in values.lists()):
+            abort(400, description=(
+                "The request held a NUL character (U+0000), which no field can hold. Nothing was "
+                "saved. Go back, remove it from what you entered and try again."
+            ))
+
+
 def register_security(app: Flask) -> None:
     if app.debug and not os.environ.get("SESSION_COOKIE_SECURE"):
         # The development server speaks plain HTTP on 127.0.0.1.
@@ -98,6 +110,7 @@ def register_security(app: Flask) -> None:
                 "Quality Ledger will not start with these settings outside development "
                 "(FLASK_DEBUG=1 is development):\n- " + "\n- ".join(problems)
             )
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     if app.config.get("SESSION_COOKIE_SECURE"):
         app.after_request(add_hsts)

@@ -6,11 +6,14 @@ import secrets
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from app import create_app
+from app.audit.models import AuditEvent
 from app.auth.access import public
+from app.extensions import db
 from app.security import CONTENT_SECURITY_POLICY, InsecureConfiguration
 
 STRONG_KEY = secrets.token_hex(32)
@@ -211,3 +214,21 @@ def test_every_view_must_declare_an_access_rule():
     app.add_url_rule("/forgotten", "forgotten", lambda: "open?")
     with pytest.raises(RuntimeError, match="forgotten"):
         check_every_view_has_a_rule(app)
+
+
+@pytest.mark.parametrize("where", ["query", "form", "name"])
+def test_a_nul_character_is_refused_before_any_view(quality_client, demo, where):
+    events_before = db.session.scalar(select(func.count(AuditEvent.id)))
+    if where == "query":
+        response = quality_client.get("/actions?title=a\x00b")
+    else:
+        data = {"summary\x00": "x"} if where == "name" else {"text": "Half\x00done", "percent_complete": "50"}
+        response = quality_client.post("/actions/1/updates", data=data)
+    assert response.status_code == 400
+    assert "NUL character (U+0000)" in response.text
+    assert db.session.scalar(select(func.count(AuditEvent.id))) == events_before
+
+
+def test_the_api_refuses_a_nul_in_json(app):
+    response = app.test_client().get("/api/v1/trusts?page=1\x00")
+    assert response.status_code == 400 and response.get_json()["status"] == 400

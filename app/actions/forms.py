@@ -23,11 +23,18 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.domain.actions import PRIORITIES
-from app.forms_support import ArchiveForm, ConfirmForm
+from app.forms_support import ArchiveForm, ConfirmForm, record_number
 from app.inspections.forms import IsoDateField
 
 __all__ = [
@@ -44,10 +51,8 @@ class _Versioned(FlaskForm):
     version = HiddenField()
 
     def posted_version(self) -> int | None:
-        value = (self.version.data or "").strip()
-        # ASCII digits only ("²".isdigit() is true, int("²") fails) and a length that fits the
-        # column: anything else is no version, so the post is stale (409), never a 500.
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+        # Anything that is not a version makes the post stale (409), never a 500.
+        return record_number(self.version.data)
 
 
 class ProgressUpdateForm(_Versioned):

@@ -12,6 +12,7 @@ from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 
 from app.api.auth import ApiError
+from app.forms_support import record_number
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 100
@@ -40,9 +41,10 @@ def whole_number(name: str, default: int, low: int, high: int | None = None) -> 
     if raw == "":
         return default
     limit = f"from {low} to {high}" if high is not None else f"of {low} or more"
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        raise bad({name: f"{name} must be a whole number {limit}; it was {raw!r}."})
-    return int(raw)
+    number = record_number(raw)
+    if number is None or number < low or (high is not None and number > high):
+        raise bad({name: f"{name} must be a whole number {limit}; it was {raw[:40]!r}."})
+    return number
 
 
 def iso_date(name: str) -> date | None:

@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from app.domain import inspections as vocab
 from app.domain.ratings import KEY_QUESTIONS, NON_RATINGS, RATINGS
 from app.domain.regulations import REGULATIONS
-from app.forms_support import ArchiveForm, ConfirmForm
+from app.forms_support import ArchiveForm, ConfirmForm, record_number
 
 __all__ = ["ArchiveForm", "ConfirmForm"]
 
@@ -199,10 +199,8 @@ class InspectionForm(FlaskForm):
     def posted_version(self) -> int | None:
         """The version the post carried (None when it carried none): the raw posted value,
         never the version the form was filled with."""
-        value = (self.version.raw_data or [""])[0].strip()
-        # ASCII digits only ("²".isdigit() is true, int("²") fails) and a length that fits the
-        # column: anything else is no version, so the post is stale (409), never a 500.
-        return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+        # Anything that is not a version makes the post stale (409), never a 500.
+        return record_number((self.version.raw_data or [""])[0])
 
 
 class PublishForm(FlaskForm):

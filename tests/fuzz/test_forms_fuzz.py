@@ -483,7 +483,9 @@ def test_every_form_refuses_bad_input_without_a_500_or_a_change(app: Flask, fuzz
 def test_every_page_takes_any_query_without_a_500_or_a_change(app: Flask, fuzz_setup) -> None:  # type: ignore[no-untyped-def]
     visitors, ids, _, queries, crawl_errors = fuzz_setup
     known = set().union(*queries.values()) if queries else set()
-    known |= {"as_of", "page", "sort", "order", "status", "q", "next", "hospital", "department", "format"}
+    # ...and the names links carry (Raise an action from a finding or an incident, a pack's subject).
+    known |= {"as_of", "page", "sort", "order", "status", "q", "next", "hospital", "department", "format",
+              "finding", "incident", "trust", "owner", "subject"}
     failures: list[str] = list(crawl_errors)
     counts: dict[str, int] = {}
     times: dict[str, float] = {}

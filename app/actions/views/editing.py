@@ -26,7 +26,7 @@ from app.domain.access import ROLES
 from app.domain.actions import PRIORITIES, STATUSES
 from app.domain.inspections import FINDING_KINDS
 from app.extensions import db
-from app.forms_support import saved
+from app.forms_support import record_number, saved
 from app.inspections.models import Finding, Inspection
 from app.organisations.models import Hospital
 
@@ -120,14 +120,14 @@ def _starting_point() -> tuple[Hospital | None, Finding | None, Incident | None,
     finding = incident = None
     hospital = None
     if (value := request.args.get("finding", "")).strip():
-        finding = db.session.get(Finding, int(value)) if value.isdigit() else None
+        finding = db.session.get(Finding, number) if (number := record_number(value)) else None
         if finding is None or finding.is_archived:
             return None, None, None, f"There is no finding number {value[:20]} to raise an action from."
         hospital = finding.inspection.hospital or (
             finding.department.hospital if finding.department else None
         )
     if (value := request.args.get("incident", "")).strip():
-        incident = db.session.get(Incident, int(value)) if value.isdigit() else None
+        incident = db.session.get(Incident, number) if (number := record_number(value)) else None
         if incident is None:
             return None, None, None, f"There is no incident number {value[:20]}."
         if hospital is None and incident.hospital_id:

@@ -29,7 +29,7 @@ from app.auth.access import requires
 from app.domain.actions import STATUS_CHANGES, STATUSES
 from app.extensions import db
 from app.files.views import attachment
-from app.forms_support import saved
+from app.forms_support import record_number, saved
 
 DONE = {
     "start": "The action is now in progress.",
@@ -103,7 +103,7 @@ def add_evidence(action_id: int):
     if not open_for_evidence(action):
         state = "archived" if action.is_archived else STATUSES[action.status].lower()
         return render_action(action, status=400, page_error=f"This action is {state}, so evidence can no longer be added to it.")
-    replaces = db.session.get(Evidence, int(form.replaces.data)) if (form.replaces.data or "").isdigit() else None
+    replaces = db.session.get(Evidence, number) if (number := record_number(form.replaces.data)) else None
     added: list[Evidence] = []
     if form.validate_on_submit() and saved(form, lambda: added.append(services.add_evidence(
         action,

@@ -17,6 +17,7 @@ from app.api.views.organisations import _known_hospital_id
 from app.domain import inspections as vocab
 from app.domain.ratings import KEY_QUESTIONS
 from app.extensions import db
+from app.forms_support import record_number
 from app.inspections.models import Finding, Inspection, RatingCell
 from app.inspections.views.listing import InspectionFilterForm, inspections_page
 from app.organisations.models import Department, Hospital
@@ -152,9 +153,9 @@ def findings():
         conditions.append(Finding.department_id == department_id)
     if query.get("inspection", "").strip():
         raw = query["inspection"].strip()
-        if not raw.isdigit():
-            raise bad({"inspection": f"inspection must be an inspection's number; it was {raw!r}."})
-        conditions.append(Finding.inspection_id == int(raw))
+        if (number := record_number(raw)) is None:
+            raise bad({"inspection": f"inspection must be an inspection's number; it was {raw[:40]!r}."})
+        conditions.append(Finding.inspection_id == number)
     kind = query.get("kind", "").strip()
     one_of("kind", kind, vocab.FINDING_KINDS)
     if kind:

@@ -13,9 +13,8 @@ from app.auth.access import requires
 from app.domain import inspections as vocab
 from app.domain.saf import HIGHEST_SCORE, LOWEST_SCORE, load_quality_statements
 from app.extensions import db
-from app.forms_support import saved
-from app.inspections import bp
-from app.inspections import services
+from app.forms_support import record_number, saved
+from app.inspections import bp, services
 from app.inspections.forms import SCORE_CHOICES, SafScoresForm, saf_scores_form
 from app.inspections.models import Inspection, QualityStatementScore
 from app.inspections.views.ratings import GridRow, grid_rows, inspection_or_404
@@ -30,8 +29,9 @@ def _row(inspection: Inspection, rows: list[GridRow], key: str | None) -> GridRo
         if row.key == key:
             return row
     # A department no longer in the grid form (retired) may still have scores to see.
-    if key.startswith("department-") and key[len("department-"):].isdigit() and inspection.hospital:
-        department = db.session.get(Department, int(key[len("department-"):]))
+    number = record_number(key[len("department-"):]) if key.startswith("department-") else None
+    if number is not None and inspection.hospital:
+        department = db.session.get(Department, number)
         if department is not None and department.hospital_id == inspection.hospital.id:
             return GridRow(key, department.name, "department", department, ())
     abort(404, description=f"This inspection has no row {key!r}.")
