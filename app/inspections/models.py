@@ -27,6 +27,8 @@ class Inspection(Archivable, db.Model):
         CheckConstraint("published_on >= visit_end", name="published_after_visit"),
         CheckConstraint("status = 'draft' OR published_on IS NOT NULL", name="published_has_date"),
         Index("ix_inspections_hospital_published", "hospital_id", "published_on"),
+        # The list of inspections, newest first (queries.newest_first).
+        Index("ix_inspections_published", "published_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

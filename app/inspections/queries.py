@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from app.actions.models import Action, action_findings
@@ -86,11 +86,9 @@ def finding_rows(*conditions: Any, today: date) -> list[FindingRow]:
 
 def newest_first() -> tuple[Any, ...]:
     """Inspections newest first: drafts (no publication date yet) at the top."""
-    return (
-        case((Inspection.published_on.is_(None), 0), else_=1),
-        Inspection.published_on.desc(),
-        Inspection.id.desc(),
-    )
+    # One ORDER BY that PostgreSQL reads straight off ix_inspections_published backwards (its
+    # DESC puts NULLs first), instead of sorting every inspection on each page of the list.
+    return (Inspection.published_on.desc().nulls_first(), Inspection.id.desc())
 
 
 def hospital_inspections(hospital: Hospital) -> list[Inspection]:
