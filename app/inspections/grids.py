@@ -75,23 +75,28 @@ class HospitalGrid:
         }
 
 
+def _cell_columns() -> tuple[Any, ...]:
+    """The columns of a published_cells row (latest_cells gives the same)."""
+    return (
+        RatingCell.scope,
+        RatingCell.trust_id,
+        RatingCell.hospital_id,
+        RatingCell.department_id,
+        RatingCell.key_question,
+        RatingCell.rating,
+        RatingCell.illustrative,
+        Inspection.id.label("id"),
+        Inspection.published_on,
+        Inspection.source,
+    )
+
+
 def published_cells(*conditions: Any) -> list[Any]:
     """Published cells of unarchived inspections matching `conditions`, one query: rows with
     scope, trust_id, hospital_id, department_id, key_question, rating, illustrative, and the
     report's id, published_on and source. The assembly functions below take these rows."""
     query = (
-        select(
-            RatingCell.scope,
-            RatingCell.trust_id,
-            RatingCell.hospital_id,
-            RatingCell.department_id,
-            RatingCell.key_question,
-            RatingCell.rating,
-            RatingCell.illustrative,
-            Inspection.id,
-            Inspection.published_on,
-            Inspection.source,
-        )
+        select(*_cell_columns())
         .join(Inspection, RatingCell.inspection_id == Inspection.id)
         .where(
             Inspection.status == "published",
@@ -115,16 +120,7 @@ def latest_cells(as_of: date, *conditions: Any, official: bool = True) -> list[A
             RatingCell.key_question)
     ranked = (
         select(
-            RatingCell.scope,
-            RatingCell.trust_id,
-            RatingCell.hospital_id,
-            RatingCell.department_id,
-            RatingCell.key_question,
-            RatingCell.rating,
-            RatingCell.illustrative,
-            Inspection.id.label("id"),
-            Inspection.published_on,
-            Inspection.source,
+            *_cell_columns(),
             is_rated.label("rated"),
             func.dense_rank().over(partition_by=(*cell, is_rated), order_by=Inspection.published_on.desc())
             .label("recency"),
@@ -139,11 +135,7 @@ def latest_cells(as_of: date, *conditions: Any, official: bool = True) -> list[A
         )
         .subquery()
     )
-    query = select(
-        ranked.c.scope, ranked.c.trust_id, ranked.c.hospital_id, ranked.c.department_id,
-        ranked.c.key_question, ranked.c.rating, ranked.c.illustrative, ranked.c.id,
-        ranked.c.published_on, ranked.c.source,
-    ).where(or_(and_(ranked.c.rated, ranked.c.recency <= 2), and_(not_(ranked.c.rated), ranked.c.recency == 1)))
+    query = select(*(ranked.c[column.key] for column in _cell_columns())).where(or_(and_(ranked.c.rated, ranked.c.recency <= 2), and_(not_(ranked.c.rated), ranked.c.recency == 1)))
     return list(db.session.execute(query))
 
 
