@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from app.domain.catalogue import SERVICES
-from app.domain.cqc_records import Area, Cell, Location, Parsed, Provider, RecordError, Report, service_name
+from app.domain.cqc_fields import RecordError
+from app.domain.cqc_records import Area, Cell, Location, Parsed, Provider, Report, service_name
 from app.domain.ratings import UnknownKeyQuestion, UnknownRating, parse_key_question, parse_rating
 
 LOCATION_ID = "Location ID"

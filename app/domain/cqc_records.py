@@ -8,56 +8,30 @@ still in force), joined by `reportLinkId`. A key question a service does not lis
 a non-rating ("Not rated", "Insufficient evidence to rate" ...) is kept as such.
 
 Every problem raises RecordError naming the record (its position in the file, and its
-locationId when known), the field and the value.
+locationId when known), the field and the value; app.domain.cqc_fields reads and checks each field.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from app.domain.catalogue import SERVICES
-from app.domain.ratings import (
-    OVERALL,
-    UnknownKeyQuestion,
-    UnknownRating,
-    parse_key_question,
-    parse_rating,
+from app.domain.cqc_fields import (
+    RecordError,
+    json_objects,
+    optional_date,
+    parse_date,
+    read_dict,
+    read_id,
+    read_key_question,
+    read_list,
+    read_rating,
+    read_text,
 )
-
-class RecordError(ValueError):
-    """One bad record: where it is, which field, which value, and what is wrong."""
-
-    def __init__(self, index: int | None, location_id: str | None, field_name: str, value: Any, problem: str,
-                 *, unit: str = "Record") -> None:
-        # unit: "Record" (the JSON record's position, from 0) or "Line" (the CSV file's line).
-        self.unit = unit
-        self.index = index
-        self.location_id = location_id
-        self.field = field_name
-        self.value = value
-        self.problem = problem
-        super().__init__(str(self))
-
-    @property
-    def where(self) -> str:
-        if self.index is None:
-            return "The file"
-        where = f"{self.unit} {self.index}"
-        if self.location_id:
-            where += f" (locationId {self.location_id})"
-        return where
-
-    def __str__(self) -> str:
-        return f"{self.where}, field {self.field}: {self.problem} (value: {_shown(self.value)})"
-
-
-def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+from app.domain.ratings import OVERALL
 
 
 @dataclass(frozen=True)
@@ -128,47 +102,6 @@ class Parsed:
 # -- Reading the file ---------------------------------------------------------------------------
 
 
-def json_objects(data: bytes) -> list[Any]:
-    """The file's objects: one JSON value (an object or a list of objects) or JSON lines."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise RecordError(None, None, "encoding", data[error.start:error.start + 8].hex(),
-                          f"the file is not UTF-8 text (byte {error.start})") from None
-    if not text.strip():
-        raise RecordError(None, None, "content", "", "the file is empty")
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as whole:
-        lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
-        if len(lines) < 2:
-            raise RecordError(None, None, "JSON", _snippet(text, whole.pos),
-                              f"malformed JSON at line {whole.lineno}, column {whole.colno}: {whole.msg}") from None
-        objects = []
-        for index, (number, line) in enumerate(lines):
-            try:
-                objects.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise RecordError(index, _location_hint(line), "JSON", _snippet(line, error.pos),
-                                  f"malformed JSON on line {number}, column {error.colno}: {error.msg}") from None
-        return objects
-    return value if isinstance(value, list) else [value]
-
-
-def _snippet(text: str, position: int) -> str:
-    return text[max(0, position - 30): position + 30]
-
-
-def _location_hint(line: str) -> str | None:
-    # A broken line may still show its id, which helps find it in a large file.
-    marker = '"locationId"'
-    at = line.find(marker)
-    if at < 0:
-        return None
-    rest = line[at + len(marker):].lstrip(" :")
-    return rest[1:].split('"', 1)[0] if rest.startswith('"') else None
-
-
 def parse_json(data: bytes) -> Parsed:
     """Every provider and location object of the file (see json_objects), in file order."""
     parsed = Parsed()
@@ -186,72 +119,7 @@ def parse_json(data: bytes) -> Parsed:
 
 
 def _provider(value: dict[str, Any], index: int) -> Provider:
-    return Provider(index, _id(value, "providerId", index, None), _text(value, "name", index, None, required=True))
-
-
-def _id(value: dict[str, Any], name: str, index: int, location_id: str | None) -> str:
-    raw = value.get(name)
-    if not isinstance(raw, str) or not raw.strip():
-        raise RecordError(index, location_id, name, raw, f"the {name} is missing")
-    code = raw.strip().upper()
-    if len(code) > 12 or not code.replace("-", "").isalnum():
-        raise RecordError(index, location_id, name, raw, f"the {name} is not a CQC id")
-    return code
-
-
-def _text(value: dict[str, Any], name: str, index: int, location_id: str | None,
-          *, required: bool = False, limit: int = 200) -> str:
-    raw = value.get(name)
-    if raw is None and not required:
-        return ""
-    if not isinstance(raw, str) or (required and not raw.strip()):
-        raise RecordError(index, location_id, name, raw, f"the {name} is missing" if not raw else "not text")
-    return " ".join(raw.split())[:limit]
-
-
-def parse_date(raw: Any, index: int, location_id: str | None, field_name: str) -> date:
-    """A date as CQC writes it (YYYY-MM-DD), or RecordError naming the field and value."""
-    if isinstance(raw, str):
-        try:
-            return date.fromisoformat(raw.strip()[:10])
-        except ValueError:
-            pass
-    raise RecordError(index, location_id, field_name, raw, "not a date (expected YYYY-MM-DD)")
-
-
-def _optional_date(raw: Any, index: int, location_id: str, field_name: str) -> date | None:
-    return None if raw in (None, "") else parse_date(raw, index, location_id, field_name)
-
-
-def _rating(raw: Any, index: int, location_id: str, field_name: str) -> str:
-    try:
-        return parse_rating(raw)
-    except UnknownRating:
-        raise RecordError(index, location_id, field_name, raw, "not a rating CQC uses") from None
-
-
-def _key_question(raw: Any, index: int, location_id: str, field_name: str) -> str:
-    try:
-        return parse_key_question(raw)
-    except UnknownKeyQuestion:
-        raise RecordError(index, location_id, field_name, raw, "not one of CQC's key questions") from None
-
-
-def _list(value: dict[str, Any], name: str, index: int, location_id: str | None) -> list[Any]:
-    raw = value.get(name)
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise RecordError(index, location_id, name, raw, "expected a list")
-    return raw
-
-
-def _dict(raw: Any, index: int, location_id: str, field_name: str) -> dict[str, Any]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise RecordError(index, location_id, field_name, raw, "expected an object")
-    return raw
+    return Provider(index, read_id(value, "providerId", index, None), read_text(value, "name", index, None, required=True))
 
 
 # -- One location -------------------------------------------------------------------------------
@@ -298,18 +166,18 @@ class _Collector:
             elif report.published_on != day:
                 raise RecordError(self.index, self.location_id, date_field, published,
                                   f"report {link_id} has two dates ({report.published_on.isoformat()})")
-        report.cells[(service, key_question)] = _rating(rating, self.index, self.location_id, rating_field)
+        report.cells[(service, key_question)] = read_rating(rating, self.index, self.location_id, rating_field)
 
     def rows(self, entry: dict[str, Any], link_id: str, published: Any, path: str, service: str | None) -> None:
         """An `overall` or a `serviceRatings[]` entry: its Overall rating and its key questions."""
         if "rating" in entry:
             self.add(link_id, published, f"{path}.reportDate", service, OVERALL, entry["rating"], f"{path}.rating")
-        for k, kq in enumerate(_list(entry, "keyQuestionRatings", self.index, self.location_id)):
+        for k, kq in enumerate(read_list(entry, "keyQuestionRatings", self.index, self.location_id)):
             kq_path = f"{path}.keyQuestionRatings[{k}]"
-            kq = _dict(kq, self.index, self.location_id, kq_path)
+            kq = read_dict(kq, self.index, self.location_id, kq_path)
             if "rating" not in kq:
                 continue  # a key question without a rating is no cell
-            name = _key_question(kq.get("name"), self.index, self.location_id, f"{kq_path}.name")
+            name = read_key_question(kq.get("name"), self.index, self.location_id, f"{kq_path}.name")
             # The location's own key questions carry their own report; a service's share the row's.
             own_link = self.link(kq["reportLinkId"], f"{kq_path}.reportLinkId") if "reportLinkId" in kq else link_id
             own_date = kq.get("reportDate", published if own_link == link_id else None)
@@ -318,50 +186,50 @@ class _Collector:
 
 def parse_location(value: dict[str, Any], index: int) -> Location:
     """One API location object as a Location; RecordError for anything that cannot be read."""
-    location_id = _id(value, "locationId", index, None)
-    provider_id = _id(value, "providerId", index, location_id)
-    name = _text(value, "name", index, location_id, required=True)
+    location_id = read_id(value, "locationId", index, None)
+    provider_id = read_id(value, "providerId", index, location_id)
+    name = read_text(value, "name", index, location_id, required=True)
     collector = _Collector(index, location_id)
 
-    current = _dict(value.get("currentRatings"), index, location_id, "currentRatings")
-    overall = _dict(current.get("overall"), index, location_id, "currentRatings.overall")
+    current = read_dict(value.get("currentRatings"), index, location_id, "currentRatings")
+    overall = read_dict(current.get("overall"), index, location_id, "currentRatings.overall")
     if overall:
         if "rating" in overall or "reportLinkId" in overall:
             link = collector.link(overall.get("reportLinkId"), "currentRatings.overall.reportLinkId")
         else:
             link = ""
         collector.rows(overall, link, overall.get("reportDate"), "currentRatings.overall", None)
-    for s, entry in enumerate(_list(current, "serviceRatings", index, location_id)):
+    for s, entry in enumerate(read_list(current, "serviceRatings", index, location_id)):
         path = f"currentRatings.serviceRatings[{s}]"
-        entry = _dict(entry, index, location_id, path)
+        entry = read_dict(entry, index, location_id, path)
         service = _service_code(entry.get("name"), index, location_id, f"{path}.name")
         link = collector.link(entry.get("reportLinkId"), f"{path}.reportLinkId")
         collector.rows(entry, link, entry.get("reportDate"), path, service)
 
-    for h, entry in enumerate(_list(value, "historicRatings", index, location_id)):
+    for h, entry in enumerate(read_list(value, "historicRatings", index, location_id)):
         path = f"historicRatings[{h}]"
-        entry = _dict(entry, index, location_id, path)
+        entry = read_dict(entry, index, location_id, path)
         link = collector.link(entry.get("reportLinkId"), f"{path}.reportLinkId")
         published = entry.get("reportDate")
         if published is None:
             raise RecordError(index, location_id, f"{path}.reportDate", None, "the report date is missing")
         parse_date(published, index, location_id, f"{path}.reportDate")
-        hist_overall = _dict(entry.get("overall"), index, location_id, f"{path}.overall")
+        hist_overall = read_dict(entry.get("overall"), index, location_id, f"{path}.overall")
         collector.rows(hist_overall, link, published, f"{path}.overall", None)
-        for s, service_entry in enumerate(_list(entry, "serviceRatings", index, location_id)):
+        for s, service_entry in enumerate(read_list(entry, "serviceRatings", index, location_id)):
             s_path = f"{path}.serviceRatings[{s}]"
-            service_entry = _dict(service_entry, index, location_id, s_path)
+            service_entry = read_dict(service_entry, index, location_id, s_path)
             service = _service_code(service_entry.get("name"), index, location_id, f"{s_path}.name")
             collector.rows(service_entry, link, published, s_path, service)
 
     # reports[]: the list of published reports, with the visit date of older ones.
     listed: dict[str, tuple[date, date | None, str | None]] = {}
-    for r, entry in enumerate(_list(value, "reports", index, location_id)):
+    for r, entry in enumerate(read_list(value, "reports", index, location_id)):
         path = f"reports[{r}]"
-        entry = _dict(entry, index, location_id, path)
+        entry = read_dict(entry, index, location_id, path)
         link = collector.link(entry.get("linkId"), f"{path}.linkId")
         published = parse_date(entry.get("reportDate"), index, location_id, f"{path}.reportDate")
-        visit = _optional_date(entry.get("firstVisitDate"), index, location_id, f"{path}.firstVisitDate")
+        visit = optional_date(entry.get("firstVisitDate"), index, location_id, f"{path}.firstVisitDate")
         uri = entry.get("reportUri")
         listed[link] = (published, visit, uri if isinstance(uri, str) else None)
 
@@ -384,9 +252,9 @@ def parse_location(value: dict[str, Any], index: int) -> Location:
         location_id=location_id,
         provider_id=provider_id,
         name=name,
-        town=_text(value, "postalAddressTownCity", index, location_id, limit=100) or None,
+        town=read_text(value, "postalAddressTownCity", index, location_id, limit=100) or None,
         address=_address(value),
-        registration_status=_text(value, "registrationStatus", index, location_id, limit=40) or None,
+        registration_status=read_text(value, "registrationStatus", index, location_id, limit=40) or None,
         areas=tuple(_areas(value, index, location_id, collector)),
         reports=tuple(sorted(reports, key=lambda rep: (rep.published_on, rep.link_id or ""))),
     )
@@ -416,20 +284,20 @@ def _address(value: dict[str, Any]) -> str | None:
 
 def _areas(value: dict[str, Any], index: int, location_id: str, collector: _Collector) -> Iterator[Area]:
     seen: dict[str, Area] = {}
-    for a, entry in enumerate(_list(value, "inspectionAreas", index, location_id)):
+    for a, entry in enumerate(read_list(value, "inspectionAreas", index, location_id)):
         path = f"inspectionAreas[{a}]"
-        entry = _dict(entry, index, location_id, path)
+        entry = read_dict(entry, index, location_id, path)
         code = _service_code(entry.get("inspectionAreaId"), index, location_id, f"{path}.inspectionAreaId")
         status = entry.get("status") or ""
         successors = tuple(dict.fromkeys(
-            _service_code(s, index, location_id, f"{path}.supersededBy") for s in _list(entry, "supersededBy", index, location_id)
+            _service_code(s, index, location_id, f"{path}.supersededBy") for s in read_list(entry, "supersededBy", index, location_id)
         ))
         superseded = isinstance(status, str) and status.lower().startswith("superseded")
         seen[code] = Area(
             code=code,
-            name=_text(entry, "inspectionAreaName", index, location_id, limit=200) or service_name(code),
+            name=read_text(entry, "inspectionAreaName", index, location_id, limit=200) or service_name(code),
             superseded=superseded,
-            end_date=_optional_date(entry.get("endDate"), index, location_id, f"{path}.endDate") if superseded else None,
+            end_date=optional_date(entry.get("endDate"), index, location_id, f"{path}.endDate") if superseded else None,
             successors=successors if superseded else (),
         )
     # A service rated but not listed among the areas still gets its row.

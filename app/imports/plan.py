@@ -21,7 +21,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.domain.cqc_records import Area, Location, Parsed, Report, RecordError
+from app.domain.cqc_fields import RecordError
+from app.domain.cqc_records import Area, Location, Parsed, Report
 from app.extensions import db
 from app.inspections.models import Inspection, RatingCell
 from app.organisations.models import Department, Hospital, Trust, department_successions

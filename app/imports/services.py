@@ -25,8 +25,9 @@ from sqlalchemy import JSON, Boolean, DateTime, bindparam, func, insert, select,
 
 from app.audit.models import AuditEvent
 from app.audit.services import record, snapshot
+from app.domain.cqc_fields import RecordError
 from app.domain.cqc_ratings_csv import parse_csv
-from app.domain.cqc_records import Parsed, RecordError, parse_json
+from app.domain.cqc_records import Parsed, parse_json
 from app.domain.ratings import OVERALL
 from app.errors import ValidationError
 from app.extensions import db

@@ -10,8 +10,9 @@ from datetime import date
 
 import pytest
 
+from app.domain.cqc_fields import RecordError
 from app.domain.cqc_ratings_csv import parse_csv, service_code
-from app.domain.cqc_records import Cell, RecordError, parse_json
+from app.domain.cqc_records import Cell, parse_json
 from app.domain.grid import RatedCell, RowLifetime, current_grid
 from tests.imports.sources import FIXTURES, RECORDS, current_ratings
 
