@@ -162,8 +162,11 @@ def _stop(server) -> None:  # type: ignore[no-untyped-def]
 def test_make_serve_runs_the_production_settings_from_gunicorn_conf():
     import subprocess
 
-    dry_run = subprocess.run(["make", "-n", "serve"], cwd=PROJECT, capture_output=True, text=True, check=True)
-    serve_line = dry_run.stdout.strip().splitlines()[-1]
+    # Under another make (make test), make prints "Entering/Leaving directory" lines: read the
+    # gunicorn line itself.
+    dry_run = subprocess.run(["make", "--no-print-directory", "-n", "serve"], cwd=PROJECT,
+                             capture_output=True, text=True, check=True)
+    serve_line = next(line for line in dry_run.stdout.splitlines() if "gunicorn" in line)
     assert "gunicorn -c gunicorn.conf.py" in serve_line
     assert "env -u FLASK_DEBUG" in serve_line and "FLASK_DEBUG=1" not in serve_line
 
