@@ -184,6 +184,23 @@ def _bounds(lanes: Sequence[Lane], until: date) -> tuple[date, date]:
     return date(first.year, 1, 1), date(last.year + 1, 1, 1)
 
 
+def _svg(body: list[str], height: float, id_prefix: str) -> str:
+    """A chart's <svg>: the full width, `height` tall, named by its title and description."""
+    return _tag(
+        "svg",
+        "".join(body),
+        xmlns=SVG_NS,
+        viewBox=f"0 0 {WIDTH} {_num(height)}",
+        width=WIDTH,
+        height=_num(height),
+        role="img",
+        aria_labelledby=f"{id_prefix}-title {id_prefix}-desc",
+        class_="ql-chart",
+        font_family=FONT,
+        font_size=12,
+    )
+
+
 def _bar(lane: Lane, span: Span, x0: float, x1: float, y: float) -> str:
     style = look(span.rating)
     parts = [_tag("title", escape(span_title(lane.label, span)))]
@@ -285,19 +302,7 @@ def ratings_timeline(
         ]), class_="ql-chart__today"))
 
     body.append(_legend(lanes_bottom + AXIS + LEGEND / 2))
-    return _tag(
-        "svg",
-        "".join(body),
-        xmlns=SVG_NS,
-        viewBox=f"0 0 {WIDTH} {_num(height)}",
-        width=WIDTH,
-        height=_num(height),
-        role="img",
-        aria_labelledby=f"{id_prefix}-title {id_prefix}-desc",
-        class_="ql-chart",
-        font_family=FONT,
-        font_size=12,
-    )
+    return _svg(body, height, id_prefix)
 
 
 # -- Open and closed actions by month (board packs) ----------------------------------------------
@@ -416,16 +421,4 @@ def open_closed_chart(
         legend.append(_tag("text", escape(words), x=_num(x + 32), y=_num(legend_y + 4), fill="#212b32"))
         x += 32 + len(words) * CHAR + 24
     body.append(_tag("g", "".join(legend), class_="ql-chart__legend"))
-    return _tag(
-        "svg",
-        "".join(body),
-        xmlns=SVG_NS,
-        viewBox=f"0 0 {WIDTH} {_num(height)}",
-        width=WIDTH,
-        height=_num(height),
-        role="img",
-        aria_labelledby=f"{id_prefix}-title {id_prefix}-desc",
-        class_="ql-chart",
-        font_family=FONT,
-        font_size=12,
-    )
+    return _svg(body, height, id_prefix)
